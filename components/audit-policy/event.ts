@@ -1,0 +1,38 @@
+/**
+ * Request attributes from a recorded audit Event (audit.k8s.io v1 or v1beta1 JSON, or an event
+ * with no apiVersion at all, as older logs have), so real logs can be replayed through any policy.
+ * The policy is evaluated against the authenticated caller, before impersonation, so `user` is
+ * event.user, never event.impersonatedUser.
+ */
+import type { RequestAttributes } from "./types";
+
+const str = (v: unknown): string => (typeof v === "string" ? v : "");
+
+export function requestFromEvent(event: unknown): RequestAttributes {
+  if (typeof event !== "object" || event === null || Array.isArray(event)) {
+    throw new Error(`an audit event must be a JSON object, got ${event === null ? "null" : Array.isArray(event) ? "an array" : typeof event}`);
+  }
+  const e = event as Record<string, unknown>;
+  const userInfo = (typeof e.user === "object" && e.user !== null ? e.user : {}) as Record<string, unknown>;
+  // Failed authentication is audited with an empty user: no user info at all.
+  const username = str(userInfo.username);
+  const user = username === "" ? null : username;
+  const groups = user === null ? null : Array.isArray(userInfo.groups) ? userInfo.groups.filter((g): g is string => typeof g === "string") : [];
+  const ref = (typeof e.objectRef === "object" && e.objectRef !== null ? e.objectRef : {}) as Record<string, unknown>;
+  const resource = str(ref.resource);
+  const uri = str(e.requestURI);
+  const q = uri.indexOf("?");
+  return {
+    user,
+    groups,
+    verb: str(e.verb),
+    resourceRequest: resource !== "",
+    apiGroup: str(ref.apiGroup),
+    apiVersion: str(ref.apiVersion),
+    resource,
+    subresource: str(ref.subresource),
+    namespace: str(ref.namespace),
+    name: str(ref.name),
+    path: q >= 0 ? uri.slice(0, q) : uri,
+  };
+}

@@ -1,0 +1,12 @@
+/**
+ * The audit policy engine: parse, validate, evaluate and render audit.k8s.io/v1 policies exactly
+ * as kube-apiserver does. Pure functions, no Pulumi import: the CLI, the components and the docs
+ * all call these.
+ */
+export * from "./types";
+export { parsePolicy, decodePolicy, policyFromObject, type ParseOptions, type DecodedPolicy } from "./parse";
+export { validatePolicy } from "./validate";
+export { evaluatePolicy, compilePolicy, evaluateCompiled, matchingRules, unionStages, invertStages, type CompiledPolicy } from "./evaluate";
+export { renderPolicy, canonicalPolicyObject } from "./render";
+export { requestFromEvent } from "./event";
+export { parseKubernetesVersion, requireKubernetesVersion, supportsGroupWildcard, type KubernetesVersion } from "./version";
