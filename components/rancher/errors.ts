@@ -1,0 +1,41 @@
+/**
+ * Errors from the pure builders. Each names the argument it is about (`audit.maxAge`,
+ * `cluster.rkeConfig.machineGlobalConfig`), says what is wrong and how to fix it. The components
+ * prefix the component name; the program maps the argument to its stack config key.
+ */
+export class AuditConfigError extends Error {
+  /** The argument path, relative to the component's args: `audit.logPath`, `clusterName`. */
+  readonly path: string;
+  /** What is wrong and how to fix it, without the path. */
+  readonly detail: string;
+
+  constructor(path: string, detail: string) {
+    super(path ? `${path}: ${detail}` : detail);
+    this.name = "AuditConfigError";
+    this.path = path;
+    this.detail = detail;
+  }
+
+  /** The same error under another name for the argument (a component prefix or a config key). */
+  withPath(path: string): AuditConfigError {
+    return new AuditConfigError(path, this.detail);
+  }
+}
+
+/** Throws an AuditConfigError. */
+export function fail(path: string, detail: string): never {
+  throw new AuditConfigError(path, detail);
+}
+
+/** A short, readable rendering of a bad value for error messages. */
+export function show(value: unknown): string {
+  if (value === undefined) return "undefined";
+  if (typeof value === "string") return JSON.stringify(value);
+  try {
+    const text = JSON.stringify(value);
+    if (text === undefined) return String(value);
+    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  } catch {
+    return String(value);
+  }
+}

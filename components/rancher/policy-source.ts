@@ -1,0 +1,150 @@
+/**
+ * AuditPolicySource: one audit policy object on the Rancher management cluster, authorized for
+ * several clusters, for fleets that share a policy. Pass it as `audit.policySource` to each
+ * AuditedCluster in the group.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { AuditConfigError, fail, show } from "./errors";
+import { resolvePolicy, type PolicySpec } from "./policy";
+import { checkNamespace, policyObjectSpec, type PolicyObjectSpec } from "./policy-object";
+import { DEFAULT_FLEET_NAMESPACE, type PolicySourceRef } from "./rke-config";
+import { SOURCE_KINDS, type SourceKind } from "./settings";
+import type { Finding } from "../audit-policy";
+
+export interface AuditPolicySourceArgs extends PolicySpec {
+  /**
+   * Provisioning cluster names (`metadata.name`) allowed to read the policy. Written sorted,
+   * deduplicated and comma-joined without spaces into `rke.cattle.io/object-authorized-for-clusters`.
+   * Example: `["prod-eu-1", "prod-us-1"]`.
+   */
+  authorizedClusters: string[];
+  /** Namespace of the clusters on the management cluster (Rancher reads only from there). Default `"fleet-default"`. */
+  fleetNamespace?: string;
+  /** `"secret"` (default) or `"configmap"` (readable in previews; the policy holds no secrets). */
+  source?: SourceKind;
+  /**
+   * Kubernetes version to validate the policy for: the oldest version among the authorized
+   * clusters (e.g. `"v1.31.5+rke2r1"`). Default: no version-specific checks.
+   */
+  kubernetesVersion?: string;
+  /** Deploy even when the safety analysis reports an `error` finding. Default `false`. */
+  allowUnsafePolicy?: boolean;
+  /**
+   * Base of the object name; the name is `<baseName>-<first 10 hex of the content's SHA-256>`.
+   * Default: the component name. Example: `"prod-audit-policy"`.
+   */
+  baseName?: string;
+}
+
+export interface PlannedPolicySource {
+  spec: PolicyObjectSpec;
+  findings: Finding[];
+}
+
+/** The pure part of AuditPolicySource: validates the args and computes the object. */
+export function planPolicySource(name: string, args: AuditPolicySourceArgs): PlannedPolicySource {
+  if (args === null || typeof args !== "object") fail("", `the arguments must be an object; got ${show(args)}`);
+  const source = args.source ?? "secret";
+  if (!SOURCE_KINDS.includes(source)) fail("source", `must be "secret" or "configmap"; got ${show(source)}`);
+  const namespace = checkNamespace(args.fleetNamespace ?? DEFAULT_FLEET_NAMESPACE, "fleetNamespace");
+  if (args.allowUnsafePolicy !== undefined && typeof args.allowUnsafePolicy !== "boolean") {
+    fail("allowUnsafePolicy", `must be true or false; got ${show(args.allowUnsafePolicy)}`);
+  }
+  const { preset, policy, prependRules, appendRules, omitStages, omitManagedFields } = args;
+  const resolved = resolvePolicy(
+    { preset, policy, prependRules, appendRules, omitStages, omitManagedFields },
+    { kubernetesVersion: args.kubernetesVersion, allowUnsafePolicy: args.allowUnsafePolicy, path: "" },
+  );
+  const spec = policyObjectSpec({
+    kind: source,
+    baseName: args.baseName ?? name,
+    namespace,
+    text: resolved.yaml,
+    sha256: resolved.sha256,
+    sha256Base64: resolved.sha256Base64,
+    authorizedClusters: args.authorizedClusters,
+    paths: { baseName: "baseName", namespace: "fleetNamespace", authorizedClusters: "authorizedClusters" },
+  });
+  return { spec, findings: resolved.findings };
+}
+
+/** Creates the Secret or ConfigMap for a planned object (content-addressed name, immutable). */
+export function createPolicyObject(
+  resourceName: string,
+  spec: PolicyObjectSpec,
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Secret | k8s.core.v1.ConfigMap {
+  const metadata = { name: spec.name, namespace: spec.namespace, annotations: spec.annotations, labels: spec.labels };
+  // The name carries the content's hash, so new content is a new object: Pulumi creates it, then
+  // updates the cluster to point at it, then deletes the old one (its default create-before-delete
+  // replacement). Never deleteBeforeReplace: the cluster would point at a missing object.
+  if (spec.kind === "secret") {
+    return new k8s.core.v1.Secret(resourceName, { metadata, type: "Opaque", immutable: true, stringData: { [spec.key]: spec.text } }, opts);
+  }
+  return new k8s.core.v1.ConfigMap(resourceName, { metadata, immutable: true, data: { [spec.key]: spec.text } }, opts);
+}
+
+/** Prefixes errors with the component, keeping the argument path. */
+export function inComponent<T>(type: string, name: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof AuditConfigError) {
+      const err = new AuditConfigError(e.path, e.detail);
+      err.message = `${type} "${name}": ${e.message}`;
+      throw err;
+    }
+    throw e;
+  }
+}
+
+export class AuditPolicySource extends pulumi.ComponentResource {
+  static readonly __pulumiType = "rancher-audit:index:AuditPolicySource";
+
+  /** Plain values for wiring (known at construction): what AuditedCluster's `audit.policySource` reads. */
+  readonly ref: PolicySourceRef;
+  /** The Secret or ConfigMap. */
+  readonly object: k8s.core.v1.Secret | k8s.core.v1.ConfigMap;
+  /** The object's name (`<baseName>-<hash>`). */
+  readonly objectName: pulumi.Output<string>;
+  readonly namespace: pulumi.Output<string>;
+  readonly authorizedClusters: pulumi.Output<string[]>;
+  /** SHA-256 of the policy text, hex. */
+  readonly policySha256: pulumi.Output<string>;
+  /** The policy text, plain (readable in diffs even when the object is a Secret). */
+  readonly policyYaml: pulumi.Output<string>;
+  /** Safety analysis findings (warnings, and errors when allowUnsafePolicy). */
+  readonly findings: Finding[];
+
+  constructor(name: string, args: AuditPolicySourceArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Everything is validated before anything is registered.
+    const planned = inComponent("AuditPolicySource", name, () => planPolicySource(name, args));
+    super(AuditPolicySource.__pulumiType, name, {}, opts);
+    const spec = planned.spec;
+    this.findings = planned.findings;
+    for (const f of planned.findings) pulumi.log.warn(`audit policy ${f.severity} [${f.id}]${f.path ? ` ${f.path}:` : ""} ${f.message}`, this);
+    this.ref = {
+      kind: spec.kind,
+      name: spec.name,
+      namespace: spec.namespace,
+      text: spec.text,
+      sha256: spec.sha256,
+      sha256Base64: spec.sha256Base64,
+      authorizedClusters: spec.authorizedClusters,
+    };
+    this.object = createPolicyObject(`${name}-policy`, spec, { parent: this });
+    this.objectName = pulumi.output(spec.name);
+    this.namespace = pulumi.output(spec.namespace);
+    this.authorizedClusters = pulumi.output(spec.authorizedClusters);
+    this.policySha256 = pulumi.output(spec.sha256);
+    this.policyYaml = pulumi.output(spec.text);
+    this.registerOutputs({
+      objectName: this.objectName,
+      namespace: this.namespace,
+      authorizedClusters: this.authorizedClusters,
+      policySha256: this.policySha256,
+      policyYaml: this.policyYaml,
+    });
+  }
+}

@@ -1,0 +1,237 @@
+/**
+ * The audit settings of one cluster: validated, with defaults applied. Pure.
+ * Defaults: delivery "selector-files", source "secret", policy and log paths per distribution,
+ * retention 30 days / 10 files / 100 MB (the CIS 1.2.17-1.2.19 minimums), format "json".
+ */
+import {
+  defaultLogPath,
+  defaultPolicyPath,
+  inlinePolicyPath,
+  psactMountPath,
+  type Distro,
+} from "./distro";
+import { fail, show } from "./errors";
+
+export type Delivery = "selector-files" | "inline";
+export type SourceKind = "secret" | "configmap";
+export type LogFormat = "json" | "legacy";
+
+export const DELIVERIES: readonly Delivery[] = ["selector-files", "inline"];
+export const SOURCE_KINDS: readonly SourceKind[] = ["secret", "configmap"];
+export const LOG_FORMATS: readonly LogFormat[] = ["json", "legacy"];
+
+/** CIS Kubernetes Benchmark 1.2.17-1.2.19 minimums, also RKE2's own defaults. */
+export const CIS_RETENTION = { maxAge: 30, maxBackup: 10, maxSize: 100 } as const;
+
+/** The settings part of the component's `audit` argument (everything but the policy). */
+export interface AuditSettingsInput {
+  /**
+   * Turn audit logging on. `false` removes the component's flags, files and policy object from the
+   * cluster (Rancher leaves files it already delivered on the nodes). Default `true`.
+   */
+  enabled?: boolean;
+  /**
+   * How the policy reaches the control-plane machines. `"selector-files"` (default, RKE2 and K3s):
+   * a policy object on the management cluster copied by machineSelectorFiles. `"inline"` (RKE2
+   * only): the RKE2 config key `audit-policy-file` carries the policy text; no policy object.
+   */
+  delivery?: Delivery;
+  /**
+   * The kind of policy object for selector-files delivery: `"secret"` (default) or `"configmap"`
+   * (the policy is not secret; a ConfigMap keeps it readable in `pulumi preview --diff`).
+   * Ignored with inline delivery.
+   */
+  source?: SourceKind;
+  /**
+   * Absolute path of the policy file on control-plane nodes (selector-files delivery; `{distro}`
+   * is replaced by `rke2` or `k3s`). Default `/etc/rancher/<distro>/audit-policy.yaml`. Not
+   * allowed with inline delivery (Rancher chooses the path).
+   */
+  policyPath?: string;
+  /**
+   * Absolute path of the audit log on control-plane nodes (`{distro}` is replaced). Must differ
+   * from the policy path. Default `/var/lib/rancher/<distro>/server/logs/audit.log`.
+   */
+  logPath?: string;
+  /** Days to keep rotated audit logs (`--audit-log-maxage`). Default 30 (CIS 1.2.17 minimum). */
+  maxAge?: number;
+  /** Rotated audit log files to keep (`--audit-log-maxbackup`). Default 10 (CIS 1.2.18 minimum). */
+  maxBackup?: number;
+  /** Size in megabytes at which the audit log rotates (`--audit-log-maxsize`). Default 100 (CIS 1.2.19 minimum). */
+  maxSize?: number;
+  /** Audit log line format (`--audit-log-format`): `"json"` (default) or `"legacy"`. */
+  format?: LogFormat;
+  /**
+   * Deploy a policy even when the safety analysis reports an `error` finding (for example
+   * Secret bodies logged at Request level). Default `false`: such a policy stops the program.
+   */
+  allowUnsafePolicy?: boolean;
+  /**
+   * With a Pod Security Admission template, ignore changes to the `hash` of the webhook's file
+   * entry (only Rancher's webhook knows it). Default `true`. Set `false` for the one update that
+   * changes the number of machineSelectorFiles entries on such a cluster (see docs/component.md).
+   */
+  ignorePsactHash?: boolean;
+}
+
+export interface AuditSettings {
+  enabled: boolean;
+  distro: Distro;
+  delivery: Delivery;
+  /** Meaningful for selector-files delivery only. */
+  source: SourceKind;
+  /** Where kube-apiserver reads the policy: the delivered file, or for inline delivery the path Rancher writes. */
+  policyPath: string;
+  logPath: string;
+  maxAge: number;
+  maxBackup: number;
+  maxSize: number;
+  format: LogFormat;
+  allowUnsafePolicy: boolean;
+  ignorePsactHash: boolean;
+  /** Non-fatal remarks (retention below the CIS minimums). */
+  warnings: string[];
+}
+
+const SETTINGS_KEYS: (keyof AuditSettingsInput)[] = [
+  "enabled",
+  "delivery",
+  "source",
+  "policyPath",
+  "logPath",
+  "maxAge",
+  "maxBackup",
+  "maxSize",
+  "format",
+  "allowUnsafePolicy",
+  "ignorePsactHash",
+];
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T, path: string, hint: string): T {
+  if (value === undefined) return fallback;
+  if (typeof value === "string" && (allowed as readonly string[]).includes(value)) return value as T;
+  fail(path, `must be one of ${allowed.map((a) => `"${a}"`).join(", ")}${hint}; got ${show(value)}`);
+}
+
+function bool(value: unknown, fallback: boolean, path: string): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value === "boolean") return value;
+  fail(path, `must be true or false; got ${show(value)}`);
+}
+
+function positiveInt(value: unknown, fallback: number, path: string, unit: string, example: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 1) return value;
+  fail(path, `must be a whole number of ${unit} of at least 1 (e.g. ${example}); got ${show(value)}`);
+}
+
+/** Replaces `{distro}` with "rke2" or "k3s", so one setting serves clusters of both distributions. */
+export function expandDistro(path: string, distro: Distro): string {
+  return path.split("{distro}").join(distro);
+}
+
+/** An absolute, normalized node path without whitespace, as kube-apiserver flag values need. */
+export function checkNodePath(value: unknown, path: string, example: string): string {
+  if (typeof value !== "string" || value === "") {
+    fail(path, `must be an absolute path on the node, e.g. "${example}"; got ${show(value)}`);
+  }
+  if (!value.startsWith("/")) {
+    fail(path, `must be an absolute path (start with "/"), e.g. "${example}"; got ${show(value)}`);
+  }
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  if (/[\s\u0000-\u001f,]/.test(value)) {
+    fail(path, `must not contain whitespace, control characters or commas (it becomes a kube-apiserver flag value); got ${show(value)}`);
+  }
+  const segments = value.split("/").slice(1);
+  if (value.endsWith("/") || segments.some((s) => s === "" || s === "." || s === "..")) {
+    fail(path, `must be a normalized file path (no "//", ".", ".." or trailing "/"), e.g. "${example}"; got ${show(value)}`);
+  }
+  return value;
+}
+
+/** Paths the policy file must never be written to: RKE2/K3s would read it as its own config. */
+function reservedPolicyPath(p: string, distro: Distro): string | undefined {
+  const etc = `/etc/rancher/${distro}`;
+  if (p === `${etc}/config.yaml` || p.startsWith(`${etc}/config.yaml.d/`)) return `${distro} reads that location as its own configuration`;
+  if (p === `${etc}/registries.yaml`) return "Rancher writes the private registry configuration there";
+  if (p === psactMountPath(distro)) return "Rancher's webhook mounts the Pod Security Admission configuration there";
+  return undefined;
+}
+
+/**
+ * Validates the settings and applies the defaults. `path` prefixes argument names in errors
+ * (default "audit").
+ */
+export function resolveAuditSettings(input: unknown, distro: Distro, path = "audit"): AuditSettings {
+  if (input !== undefined && (input === null || typeof input !== "object" || Array.isArray(input))) {
+    fail(path, `must be an object (e.g. { preset: "recommended" }); got ${show(input)}`);
+  }
+  const a = (input ?? {}) as Record<string, unknown>;
+  const enabled = bool(a.enabled, true, `${path}.enabled`);
+  const delivery = oneOf<Delivery>(
+    a.delivery,
+    DELIVERIES,
+    "selector-files",
+    `${path}.delivery`,
+    ' ("selector-files" works on RKE2 and K3s; "inline" on RKE2 only)',
+  );
+  const source = oneOf<SourceKind>(a.source, SOURCE_KINDS, "secret", `${path}.source`, ' ("configmap" keeps the policy readable in previews)');
+  const format = oneOf<LogFormat>(a.format, LOG_FORMATS, "json", `${path}.format`, "");
+  const maxAge = positiveInt(a.maxAge, CIS_RETENTION.maxAge, `${path}.maxAge`, "days", CIS_RETENTION.maxAge);
+  const maxBackup = positiveInt(a.maxBackup, CIS_RETENTION.maxBackup, `${path}.maxBackup`, "files", CIS_RETENTION.maxBackup);
+  const maxSize = positiveInt(a.maxSize, CIS_RETENTION.maxSize, `${path}.maxSize`, "megabytes", CIS_RETENTION.maxSize);
+  const allowUnsafePolicy = bool(a.allowUnsafePolicy, false, `${path}.allowUnsafePolicy`);
+  const ignorePsactHash = bool(a.ignorePsactHash, true, `${path}.ignorePsactHash`);
+
+  if (enabled && delivery === "inline" && distro === "k3s") {
+    fail(
+      `${path}.delivery`,
+      'delivery "inline" does not work on K3s: Rancher silently drops the "audit-policy-file" config key for K3s clusters (K3s has no such option in Rancher\'s KDM data), so the policy would never reach the nodes; use delivery "selector-files" (the default), which works on RKE2 and K3s',
+    );
+  }
+
+  let policyPath: string;
+  if (delivery === "inline") {
+    if (a.policyPath !== undefined) {
+      fail(
+        `${path}.policyPath`,
+        `is not used with delivery "inline": Rancher writes the policy to ${inlinePolicyPath(distro)} itself; remove policyPath, or use delivery "selector-files" to choose the path`,
+      );
+    }
+    policyPath = inlinePolicyPath(distro);
+  } else {
+    const raw = a.policyPath === undefined ? defaultPolicyPath(distro) : a.policyPath;
+    policyPath = checkNodePath(typeof raw === "string" ? expandDistro(raw, distro) : raw, `${path}.policyPath`, defaultPolicyPath(distro));
+    const reserved = reservedPolicyPath(policyPath, distro);
+    if (reserved) fail(`${path}.policyPath`, `${show(policyPath)} is not allowed: ${reserved}; use e.g. "${defaultPolicyPath(distro)}"`);
+  }
+  const rawLog = a.logPath === undefined ? defaultLogPath(distro) : a.logPath;
+  const logPath = checkNodePath(typeof rawLog === "string" ? expandDistro(rawLog, distro) : rawLog, `${path}.logPath`, defaultLogPath(distro));
+  if (logPath === policyPath) {
+    fail(`${path}.logPath`, `must not be the policy path (${show(policyPath)}): kube-apiserver would write its audit log over the policy file; use e.g. "${defaultLogPath(distro)}"`);
+  }
+
+  const warnings: string[] = [];
+  if (enabled) {
+    const low = (["maxAge", "maxBackup", "maxSize"] as const).filter((k) => {
+      const v = { maxAge, maxBackup, maxSize }[k];
+      return v < CIS_RETENTION[k];
+    });
+    if (low.length > 0) {
+      warnings.push(
+        `${low.map((k) => `${path}.${k}`).join(", ")} below the CIS minimums (maxAge 30, maxBackup 10, maxSize 100): fine for development, not for a CIS-scanned cluster`,
+      );
+    }
+  }
+
+  for (const key of Object.keys(a)) {
+    if (!(SETTINGS_KEYS as string[]).includes(key) && !POLICY_KEYS.includes(key)) {
+      fail(`${path}.${key}`, `is not a known audit setting; known: ${[...SETTINGS_KEYS, ...POLICY_KEYS].join(", ")}`);
+    }
+  }
+
+  return { enabled, distro, delivery, source, policyPath, logPath, maxAge, maxBackup, maxSize, format, allowUnsafePolicy, ignorePsactHash, warnings };
+}
+
+/** The policy part of the `audit` argument (checked by the policy resolver). */
+export const POLICY_KEYS = ["preset", "policy", "prependRules", "appendRules", "omitStages", "omitManagedFields", "policySource"];

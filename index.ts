@@ -1,0 +1,17 @@
+/**
+ * The rancher-audit Pulumi program: reads the stack config (`stacks/Pulumi.<stack>.yaml`), then
+ * creates each cluster with audit logging. All logic lives in components/program.ts.
+ *
+ * Providers: the default `rancher2` provider (stack config `rancher2:apiUrl`, secret
+ * `rancher2:tokenKey`) and the default `kubernetes` provider pointed at the Rancher management
+ * ("local") cluster (`kubernetes:context` or `kubernetes:kubeconfig`). See docs/configuration.md.
+ */
+import { buildStack, parseStackConfig, readProjectConfig, stackOutputs } from "./components/program";
+
+const config = parseStackConfig(readProjectConfig(), { projectDir: __dirname });
+const outputs = stackOutputs(buildStack(config));
+
+/** Per cluster: clusterV1Id, policySourceName, policySha256, apiServerArgs, restartScope. */
+export const clusters = outputs.clusters;
+/** Per cluster: the delivered audit policy as plain text, so `pulumi preview --diff` shows policy changes. */
+export const policies = outputs.policies;
