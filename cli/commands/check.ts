@@ -1,0 +1,148 @@
+/**
+ * `check <policy.yaml | preset:NAME> [--json]`: parse, validate and analyze a policy.
+ *
+ * Decision (documented in docs/cli.md):
+ * - exit 2, "unusable": the text is not a policy (YAML syntax, wrong types, wrong apiVersion/kind)
+ *   or kube-apiserver would refuse to start with it (validation errors, no rules). Every issue is
+ *   printed as `file:line:column: path: message`. Nothing is analyzed.
+ * - otherwise the policy kube-apiserver would load (unknown and duplicate keys dropped, as it does
+ *   with only a warning) is analyzed, and the dropped keys are reported as findings of severity
+ *   error (`unknown-field`): the rule they belong to silently matches something else than written.
+ * - exit 1 when any finding has severity error, 0 otherwise (warnings alone do not fail).
+ */
+import {
+  analyzePolicy,
+  formatIssues,
+  PolicyError,
+  type Finding,
+  type PolicyIssue,
+} from "../../components/audit-policy";
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, CliError, flag, helpText, parseCommand, str, type CommandSpec } from "../args";
+import { Out, type Io } from "../io";
+import { kubernetesVersionOption, loadability, locator, readPolicySource, type Location, type PolicySource } from "../policy-source";
+
+export const spec: CommandSpec = {
+  name: "check",
+  summary: "parse, validate and analyze an audit policy",
+  usage: ["check <policy.yaml | preset:NAME>... [--json] [--kubernetes-version VERSION]"],
+  description: [
+    "Loads the policy as kube-apiserver does and checks it: YAML and types, kube-apiserver's own validation (with its exact messages), then a safety analysis (Secret bodies logged, shadowed rules, rules that never match, CIS 3.2.2, a policy that logs nothing).",
+    "Keys kube-apiserver would drop with only a warning (a typo such as `resource:` or a rule field indented under `resources`) are errors: the policy is still analyzed as kube-apiserver would load it, and the command exits 1.",
+    "Every problem is printed as file:line:column: path: message.",
+  ],
+  options: {
+    json: { type: "boolean", description: "print { file, valid, issues, findings } (one JSON object per policy, one per line)" },
+    "kubernetes-version": {
+      type: "string",
+      value: "VERSION",
+      description: 'target Kubernetes version, e.g. "v1.31.5+rke2r1" (group "*" is valid only from 1.36; default: newest)',
+    },
+  },
+  positionals: { min: 1, max: Infinity, names: "one or more policy files or preset:NAME" },
+  exitCodes: [
+    "0  kube-apiserver loads it and no finding has severity error (warnings may be printed)",
+    "1  findings of severity error: the policy is unsafe or does not do what it says",
+    "2  unusable: not a policy, or kube-apiserver would refuse to start with it; or a usage error",
+  ],
+  examples: [
+    "rancher-audit check policy.yaml",
+    "rancher-audit check preset:recommended --json",
+    "rancher-audit check policy.yaml --kubernetes-version v1.31.5+rke2r1",
+  ],
+};
+
+export interface LocatedFinding extends Finding {
+  line?: number;
+  column?: number;
+}
+
+export interface CheckResult {
+  file: string;
+  /** kube-apiserver would load it (no issues). */
+  valid: boolean;
+  /** Why it is unusable (exit 2), located. */
+  issues: PolicyIssue[];
+  /** The analysis of what kube-apiserver would load, located when the path exists in the text. */
+  findings: LocatedFinding[];
+  exitCode: number;
+}
+
+/** Checks one policy source; the same function backs `check` and the findings of `plan`. */
+export function checkSource(source: PolicySource, kubernetesVersion?: string): CheckResult {
+  let result;
+  try {
+    result = loadability(source, kubernetesVersion);
+  } catch (e) {
+    if (!(e instanceof PolicyError)) throw e;
+    return { file: source.label, valid: false, issues: e.issues, findings: [], exitCode: EXIT_USAGE };
+  }
+  if (result.issues.length > 0) {
+    return { file: source.label, valid: false, issues: result.issues, findings: [], exitCode: EXIT_USAGE };
+  }
+  const { policy, dropped } = result.decoded;
+  const locate = locator(source.text);
+  const findings: LocatedFinding[] = analyzePolicy(policy, { kubernetesVersion, dropped }).map((f) => {
+    const loc: Location | undefined = dropped.find((d) => d.path === f.path && d.line !== undefined) as Location | undefined;
+    const at = loc ?? locate(f.path);
+    return at ? { ...f, line: at.line, column: at.column } : { ...f };
+  });
+  // Unknown keys are errors here even if the analysis leaves them out.
+  for (const d of dropped) {
+    if (findings.some((f) => f.id === "unknown-field" && f.path === d.path)) continue;
+    findings.push({ id: "unknown-field", severity: "error", path: d.path, message: d.message, line: d.line, column: d.column });
+  }
+  findings.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));
+  const exitCode = findings.some((f) => f.severity === "error") ? EXIT_FINDINGS : EXIT_OK;
+  return { file: source.label, valid: true, issues: [], findings, exitCode };
+}
+
+export function formatFinding(f: LocatedFinding, file: string): string {
+  const where = [file, f.line, f.line !== undefined ? f.column : undefined].filter((x) => x !== undefined).join(":");
+  return `${where}: ${f.severity} [${f.id}] ${f.path ? `${f.path}: ` : ""}${f.message}`;
+}
+
+function printHuman(out: Out, r: CheckResult): void {
+  const s = out.out;
+  if (!r.valid) {
+    out.print(`${s.red(s.bold(`${r.file}: unusable`))}: ${r.issues.length} problem(s); kube-apiserver would not load it`);
+    for (const line of formatIssues(r.issues, r.file).split("\n")) out.print(`  ${line}`);
+    return;
+  }
+  const errors = r.findings.filter((f) => f.severity === "error").length;
+  const warnings = r.findings.length - errors;
+  const verdict = errors > 0 ? s.red(s.bold("unsafe")) : warnings > 0 ? s.yellow("ok, with warnings") : s.green("ok");
+  out.print(`${s.bold(r.file)}: ${verdict}: ${errors} error(s), ${warnings} warning(s)`);
+  for (const f of r.findings) {
+    const text = formatFinding(f, r.file);
+    out.print(`  ${f.severity === "error" ? s.red(text) : s.yellow(text)}`);
+  }
+}
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const out = new Out(io);
+  const args = parseCommand(spec, argv);
+  if (args.help) {
+    out.print(helpText(spec));
+    return EXIT_OK;
+  }
+  const asJson = flag(args.values, "json");
+  const kubernetesVersion = kubernetesVersionOption(str(args.values, "kubernetes-version"));
+  let worst = EXIT_OK;
+  for (const spec of args.positionals) {
+    let r: CheckResult;
+    try {
+      r = checkSource(readPolicySource(spec, io), kubernetesVersion);
+    } catch (e) {
+      if (!(e instanceof CliError) || args.positionals.length === 1) throw e;
+      out.error(e.message);
+      worst = Math.max(worst, e.exitCode);
+      continue;
+    }
+    if (asJson) {
+      const { exitCode: _exitCode, ...json } = r;
+      out.print(JSON.stringify(json));
+    } else printHuman(out, r);
+    worst = Math.max(worst, r.exitCode);
+  }
+  return worst;
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+/**
+ * rancher-audit: the offline tool. `run(argv, io)` is the whole CLI (tests call it in-process);
+ * running this file runs it on the process's argv and streams.
+ */
+import { CliError, EXIT_OK, EXIT_USAGE, PROGRAM } from "./args";
+import { processIo, type Io } from "./io";
+import { packageVersion } from "./paths";
+
+interface CommandModule {
+  run(argv: string[], io: Io): Promise<number>;
+}
+
+/** Commands load lazily: `check` does not pay for loading @pulumi/pulumi. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  plan: {
+    summary: "run the Pulumi program offline for a stack: resources, policy, flags, restart scope, findings",
+    load: () => import("./commands/plan"),
+  },
+  check: {
+    summary: "parse, validate and analyze a policy (exit 0 clean, 1 error findings, 2 unusable)",
+    load: () => import("./commands/check"),
+  },
+  explain: {
+    summary: "which rule decides a request, its level and omitted stages",
+    load: () => import("./commands/explain"),
+  },
+  replay: {
+    summary: "replay a real audit log through one or two policies: volume, leaks, detection coverage",
+    load: () => import("./commands/replay"),
+  },
+};
+
+/** Exit code for an unexpected failure (a bug): distinct from the 0/1/2 the commands promise. */
+export const EXIT_INTERNAL = 3;
+
+export function mainHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length)) + 2;
+  return [
+    `${PROGRAM}: offline tooling for kube-apiserver audit logging on Rancher-managed RKE2/K3s clusters`,
+    "",
+    "Usage:",
+    `  ${PROGRAM} <command> [options]`,
+    `  ${PROGRAM} <command> --help`,
+    "",
+    "Commands:",
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`),
+    "",
+    "Exit codes: 0 ok; 1 findings of severity error (the policy is unsafe); 2 unusable input or a usage error.",
+    "Colours are used only on a terminal and never when NO_COLOR is set.",
+    "",
+  ].join("\n");
+}
+
+export async function run(argv: string[], io: Io = processIo()): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+    if (command === "help" && rest[0] && COMMANDS[rest[0]]) return run([rest[0], "--help"], io);
+    (command === undefined ? io.stderr : io.stdout).write(mainHelp());
+    return command === undefined ? EXIT_USAGE : EXIT_OK;
+  }
+  if (command === "--version" || command === "-V") {
+    io.stdout.write(`${packageVersion()}\n`);
+    return EXIT_OK;
+  }
+  const entry = COMMANDS[command];
+  if (!entry) {
+    io.stderr.write(`${PROGRAM}: unknown command "${command}"\n\n${mainHelp()}`);
+    return EXIT_USAGE;
+  }
+  try {
+    const mod = await entry.load();
+    return await mod.run(rest, io);
+  } catch (e) {
+    if (e instanceof CliError) {
+      io.stderr.write(`${e.message}\n`);
+      return e.exitCode;
+    }
+    io.stderr.write(`${PROGRAM} ${command}: internal error (please report it): ${(e as Error).stack ?? String(e)}\n`);
+    return EXIT_INTERNAL;
+  }
+}
+
+if (require.main === module) {
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+  run(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`${String((e as Error)?.stack ?? e)}\n`);
+      process.exitCode = EXIT_INTERNAL;
+    },
+  );
+}
