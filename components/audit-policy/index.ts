@@ -10,3 +10,4 @@ export { evaluatePolicy, compilePolicy, evaluateCompiled, matchingRules, unionSt
 export { renderPolicy, canonicalPolicyObject } from "./render";
 export { requestFromEvent } from "./event";
 export { parseKubernetesVersion, requireKubernetesVersion, supportsGroupWildcard, type KubernetesVersion } from "./version";
+export { analyzePolicy, BUILTIN_RESOURCES, type AnalyzeOptions } from "./analyze";
