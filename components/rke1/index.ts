@@ -1,0 +1,11 @@
+/** Legacy RKE1 clusters: the services.kube-api.audit_log block (pure) and the CLI render target. */
+export {
+  renderRke1AuditLog,
+  RKE1_POLICY_PATH,
+  RKE1_LOG_DIR,
+  RKE1_DEFAULT_LOG_PATH,
+  type Rke1AuditLog,
+  type Rke1AuditLogOptions,
+  type Rke1AuditLogRender,
+} from "./render";
+export { renderRke1Files, RKE1_CLUSTER_YML_FILE, RKE1_RANCHER_YAML_FILE } from "./render-files";

@@ -1,0 +1,28 @@
+/**
+ * `npm run cli -- render rke1 ...`: the audit_log block for RKE1, in the two forms users need.
+ * The same checks and policy options as every other target.
+ */
+import { fail } from "../rancher/errors";
+import { renameForCli, resolveRenderInput, type RenderCliOptions, type RenderedFile } from "../rke2/render-target";
+import { renderRke1AuditLog, RKE1_POLICY_PATH } from "./render";
+
+/** File names in the output directory (snippets to merge, never named like the user's own cluster.yml). */
+export const RKE1_CLUSTER_YML_FILE = "cluster-audit.yml";
+export const RKE1_RANCHER_YAML_FILE = "rancher-cluster-audit.yaml";
+
+/**
+ * `cluster-audit.yml` (merge into the rke CLI's cluster.yml) and `rancher-cluster-audit.yaml`
+ * (merge into a Rancher-managed RKE1 cluster's YAML). Throws an AuditConfigError naming the flag
+ * (`--log-path`) or the stack key at fault.
+ */
+export function renderRke1Files(options: RenderCliOptions): RenderedFile[] {
+  if (options?.policyPath !== undefined) {
+    fail("--policy-path", `does not apply to RKE1: RKE always writes the policy to ${RKE1_POLICY_PATH}; remove --policy-path`);
+  }
+  const input = resolveRenderInput(options, "rke1");
+  const r = renameForCli(input.origin, () => renderRke1AuditLog({ ...input.options, kubernetesVersion: input.kubernetesVersion }));
+  return [
+    { path: RKE1_CLUSTER_YML_FILE, content: r.clusterYml, mode: 0o644 },
+    { path: RKE1_RANCHER_YAML_FILE, content: r.rancherClusterYaml, mode: 0o644 },
+  ];
+}
