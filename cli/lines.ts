@@ -14,7 +14,7 @@ export interface LineInput {
   label: string;
   /** Size of the file on disk (compressed size for .gz); undefined for stdin. */
   size?: number;
-  /** Bytes read from the file so far (compressed bytes for .gz), for the progress bar. */
+  /** Bytes read from the file so far (compressed bytes for .gz), for the progress bar; 0 for stdin. */
   bytesRead(): number;
   gzip: boolean;
   /** Calls fn for each line (without its newline; CRLF handled), 1-based line numbers. */
@@ -98,9 +98,9 @@ export async function openLines(spec: string, io: Io, what = "--events"): Promis
   if (spec === "-") {
     raw = io.stdin;
     label = "<stdin>";
-    let n = 0;
-    bytesRead = () => n;
-    raw.on("data", (c: Buffer) => (n += c.length));
+    // No progress for stdin (its size is unknown); a 'data' listener here would start the flow
+    // before the gzip check and lose the first chunk.
+    bytesRead = () => 0;
   } else {
     const file = path.resolve(io.cwd, spec);
     let st: fs.Stats;

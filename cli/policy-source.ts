@@ -51,7 +51,7 @@ export function kubernetesVersionOption(value: string | undefined): string | und
 }
 
 /** Reads the text of a policy argument; a missing file or unknown preset is a CliError (exit 2). */
-export function readPolicySource(spec: string, io: Io): PolicySource {
+export async function readPolicySource(spec: string, io: Io): Promise<PolicySource> {
   if (spec.startsWith(PRESET_PREFIX)) {
     const name = spec.slice(PRESET_PREFIX.length);
     if (!isPresetName(name)) {
@@ -61,7 +61,9 @@ export function readPolicySource(spec: string, io: Io): PolicySource {
   }
   if (spec === "-") {
     try {
-      return { label: "<stdin>", text: fs.readFileSync(0, "utf8") };
+      const chunks: Buffer[] = [];
+      for await (const chunk of io.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+      return { label: "<stdin>", text: Buffer.concat(chunks).toString("utf8") };
     } catch (e) {
       throw new CliError(`cannot read the policy from stdin: ${(e as Error).message}`);
     }
@@ -105,8 +107,8 @@ export function loadability(source: PolicySource, kubernetesVersion?: string): L
  * Loads a policy the way kube-apiserver would. Unusable input (unreadable, not a policy, refused by
  * kube-apiserver) is a CliError (exit 2) with one `file:line:column: path: message` line per issue.
  */
-export function loadPolicy(spec: string, io: Io, kubernetesVersion?: string): LoadedPolicy {
-  const source = readPolicySource(spec, io);
+export async function loadPolicy(spec: string, io: Io, kubernetesVersion?: string): Promise<LoadedPolicy> {
+  const source = await readPolicySource(spec, io);
   let result: Loadability;
   try {
     result = loadability(source, kubernetesVersion);

@@ -131,7 +131,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   for (const spec of args.positionals) {
     let r: CheckResult;
     try {
-      r = checkSource(readPolicySource(spec, io), kubernetesVersion);
+      r = checkSource(await readPolicySource(spec, io), kubernetesVersion);
     } catch (e) {
       if (!(e instanceof CliError) || args.positionals.length === 1) throw e;
       out.error(e.message);

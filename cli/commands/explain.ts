@@ -128,7 +128,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const asJson = flag(args.values, "json");
   const kubernetesVersion = kubernetesVersionOption(str(args.values, "kubernetes-version"));
   const parsedRequests = requests.map(parseRequestSpec);
-  const loaded = loadPolicy(args.positionals[0], io, kubernetesVersion);
+  if (args.positionals[0] === "-" && events === "-") throw new CliError("explain: the policy and --events cannot both come from stdin (-)");
+  const loaded = await loadPolicy(args.positionals[0], io, kubernetesVersion);
   for (const w of droppedWarnings(loaded)) out.error(w);
   const compiled = compilePolicy(loaded.policy, { kubernetesVersion });
   const locs = ruleLocations(loaded.text, loaded.policy.rules.length);

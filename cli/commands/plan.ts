@@ -8,7 +8,10 @@ import * as path from "node:path";
 import { CliError, EXIT_FINDINGS, EXIT_OK, flag, helpText, parseCommand, str, type CommandSpec } from "../args";
 import { Out, type Io } from "../io";
 import { findProjectDir } from "../paths";
-import type { Plan } from "../plan/collect";
+import { ConfigError, parseStackConfig, PROJECT } from "../../components/program";
+import { collectPlan, type Plan } from "../plan/collect";
+import { renderDiff } from "../plan/diff";
+import { planJson, planPolicies, renderPlanText, writePlan } from "../plan/render";
 import { loadStackFile } from "../plan/stack";
 
 export const spec: CommandSpec = {
@@ -38,8 +41,6 @@ export const spec: CommandSpec = {
 
 /** Plans a stack: stack file → parseStackConfig → buildStack under mocks. Config errors are CliErrors (exit 2). */
 export async function planStackOffline(projectDir: string, stack: string): Promise<{ plan: Plan; file: string }> {
-  const { PROJECT, parseStackConfig, ConfigError } = await import("../../components/program");
-  const { collectPlan } = await import("../plan/collect");
   const sf = loadStackFile(projectDir, stack, PROJECT);
   let config;
   try {
@@ -87,15 +88,14 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const outDir = str(args.values, "out");
 
   const { plan, file } = await planStackOffline(projectDir, stack);
-  const render = await import("../plan/render");
-  const policies = render.planPolicies(plan);
+  const policies = planPolicies(plan);
 
-  if (flag(args.values, "json")) out.print(render.planJson(plan).trimEnd());
-  else out.print(render.renderPlanText(plan, policies, out.out, path.relative(projectDir, file)).trimEnd());
+  if (flag(args.values, "json")) out.print(planJson(plan).trimEnd());
+  else out.print(renderPlanText(plan, policies, out.out, path.relative(projectDir, file)).trimEnd());
 
   if (outDir !== undefined) {
     const dir = path.resolve(io.cwd, outDir);
-    const written = render.writePlan(dir, plan);
+    const written = writePlan(dir, plan);
     out.error(`wrote ${written.length} files to ${path.relative(io.cwd, dir) || "."}: ${written.join(", ")}`);
   }
 
@@ -110,7 +110,6 @@ export async function run(argv: string[], io: Io): Promise<number> {
       before = (await planStackOffline(projectDir, diffArg)).plan;
       label = `stack ${diffArg}`;
     }
-    const { renderDiff } = await import("../plan/diff");
     const text = renderDiff(before, plan, label, `stack ${stack}`, out.out);
     if (flag(args.values, "json")) out.error(text.trimEnd());
     else out.print(`\n${text.trimEnd()}`);

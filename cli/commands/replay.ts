@@ -9,7 +9,7 @@ import { CliError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, flag, helpText, intOption
 import { bytes, num, pct, signedBytes, table } from "../format";
 import { isTty, Out, type Io } from "../io";
 import { openLines } from "../lines";
-import { droppedWarnings, kubernetesVersionOption, loadPolicy } from "../policy-source";
+import { droppedWarnings, kubernetesVersionOption, loadPolicy, type LoadedPolicy } from "../policy-source";
 import { MAX_CLASSES, OTHER } from "../replay/classes";
 import { compileForReplay, MAX_EXAMPLES, MAX_PENDING, replay, type ChangeStats, type ClassStats, type ReplayResult } from "../replay/engine";
 import { LEAK_KINDS, LEAK_TITLES } from "../replay/leaks";
@@ -189,7 +189,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (events === undefined) throw new CliError("replay: --events FILE is required (the audit log to replay; - for stdin)\nRun 'rancher-audit replay --help' for the options.");
   const top = intOption(args.values, "top", "replay") ?? 20;
   const kubernetesVersion = kubernetesVersionOption(str(args.values, "kubernetes-version"));
-  const loaded = args.positionals.map((p) => loadPolicy(p, io, kubernetesVersion));
+  if (events === "-" && args.positionals.includes("-")) throw new CliError("replay: the policy and --events cannot both come from stdin (-)");
+  const loaded: LoadedPolicy[] = [];
+  for (const p of args.positionals) loaded.push(await loadPolicy(p, io, kubernetesVersion));
   if (loaded.length === 2 && loaded[0].label === loaded[1].label) throw new CliError(`replay: both policies are ${loaded[0].label}; give two different policies to compare`);
   for (const l of loaded) for (const w of droppedWarnings(l)) out.error(w);
   const input = await openLines(events, io);

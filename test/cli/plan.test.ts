@@ -1,0 +1,155 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
+import { buildStack, parseStackConfig } from "../../components/program";
+import { cli, REPO, tmpDir } from "./support";
+
+const STACKS = ["dev", "staging", "prod"];
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+interface PlanJson {
+  formatVersion: number;
+  stack: string;
+  resources: { type: string; name: string; parent: string | null; custom: boolean; inputs: Record<string, unknown> }[];
+  clusters: { name: string; policyYaml: string | null; apiServerArgs: string[]; restartScope: { roles: string[] } }[];
+}
+
+function readPlan(dir: string): PlanJson {
+  return JSON.parse(fs.readFileSync(path.join(dir, "plan.json"), "utf8")) as PlanJson;
+}
+
+/** The stack's `rancher-audit:*` values, read here independently of the CLI. */
+function stackValues(stack: string): Record<string, unknown> {
+  const doc = parseYaml(fs.readFileSync(path.join(REPO, "stacks", `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(doc.config)) if (k.startsWith("rancher-audit:")) out[k.slice("rancher-audit:".length)] = v;
+  return out;
+}
+
+const promiseOf = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply((v) => (resolve(v), v)));
+
+describe("cli plan", () => {
+  for (const stack of STACKS) {
+    it(`plans stack ${stack} (exit 0) and writes plan.json and one manifest per resource`, async () => {
+      const out = tmpDir(`plan-${stack}`);
+      const r = await cli(["plan", "--stack", stack, "--out", out]);
+      assert.equal(r.code, 0, r.stderr);
+      for (const section of ["== Resources ==", "== Audit policy ==", "== kube-apiserver flags", "== Restart scope ==", "== Findings =="]) {
+        assert.ok(r.stdout.includes(section), `missing ${section}`);
+      }
+      const plan = readPlan(out);
+      assert.equal(plan.formatVersion, 1);
+      assert.equal(plan.stack, stack);
+      const custom = plan.resources.filter((x) => x.custom);
+      assert.ok(custom.some((x) => x.type === "rancher2:index/clusterV2:ClusterV2"));
+      for (const res of custom) {
+        const kind = res.type.split(":").pop();
+        assert.ok(fs.existsSync(path.join(out, `${kind}-${res.name}.yaml`)), `${kind}-${res.name}.yaml`);
+        assert.ok(res.parent !== null, `${res.name} has a parent component`);
+      }
+      // plan.json is stable: keys sorted, same bytes on a second run.
+      const again = tmpDir(`plan-${stack}-again`);
+      assert.equal((await cli(["plan", "--stack", stack, "--out", again])).code, 0);
+      assert.equal(fs.readFileSync(path.join(again, "plan.json"), "utf8"), fs.readFileSync(path.join(out, "plan.json"), "utf8"));
+    });
+  }
+
+  it("shows Secret data as the policy text (the policy is not secret) while plan.json keeps the recorded wrapper", async () => {
+    const out = tmpDir("plan-prod-secret");
+    const r = await cli(["plan", "--stack", "prod", "--out", out]);
+    assert.equal(r.code, 0);
+    const plan = readPlan(out);
+    const secret = plan.resources.find((x) => x.type === "kubernetes:core/v1:Secret")!;
+    const wrapped = secret.inputs.stringData as Record<string, unknown>;
+    assert.ok(SECRET_SIG in wrapped, "plan.json holds exactly the recorded (secret-wrapped) input");
+    const text = (wrapped.value as Record<string, string>)["audit-policy"];
+    assert.match(r.stdout, /stringData:\n\s+audit-policy: \|\n\s+apiVersion: audit\.k8s\.io\/v1/);
+    assert.ok(r.stdout.includes(text.split("\n")[4]));
+    const manifest = fs.readFileSync(path.join(out, `Secret-${secret.name}.yaml`), "utf8");
+    assert.match(manifest, /audit-policy: \|/);
+    assert.ok(!manifest.includes(SECRET_SIG));
+  });
+
+  it("the plan equals what the component hands the providers (independent mock)", async () => {
+    for (const stack of STACKS) {
+      const out = tmpDir(`plan-eq-${stack}`);
+      assert.equal((await cli(["plan", "--stack", stack, "--out", out])).code, 0);
+      const plan = readPlan(out);
+
+      const captured: { type: string; name: string; custom: boolean; inputs: unknown }[] = [];
+      await pulumi.runtime.setMocks(
+        {
+          newResource: (a) => {
+            captured.push({ type: a.type, name: a.name, custom: a.custom !== false, inputs: a.inputs });
+            return { id: `${a.name}-id`, state: { ...a.inputs, clusterV1Id: "c-m-independent" } };
+          },
+          call: (a) => {
+            throw new Error(`unexpected invoke ${a.token}`);
+          },
+        },
+        "rancher-audit",
+        stack,
+        false,
+      );
+      const warn = console.warn; // the component's pulumi.log.warn prints here without an engine
+      console.warn = () => undefined;
+      try {
+        const built = buildStack(parseStackConfig(stackValues(stack), { projectDir: REPO }));
+        await Promise.all(Object.values(built.clusters).map((c) => promiseOf(c.apiServerArgs).then(() => promiseOf(c.clusterV1Id))));
+        for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+      } finally {
+        console.warn = warn;
+      }
+
+      const key = (x: { type: string; name: string }) => `${x.type} ${x.name}`;
+      assert.deepEqual(plan.resources.map(key).sort(), captured.map(key).sort(), `${stack}: the same resources`);
+      for (const c of captured) {
+        const p = plan.resources.find((x) => key(x) === key(c))!;
+        assert.equal(p.custom, c.custom);
+        assert.deepStrictEqual(p.inputs, JSON.parse(JSON.stringify(c.inputs)), `${stack}: inputs of ${key(c)}`);
+      }
+    }
+  });
+
+  it("--diff between dev and prod shows policy rule, flag and restart-scope changes", async () => {
+    const r = await cli(["plan", "--stack", "prod", "--diff", "dev"]);
+    assert.equal(r.code, 0, r.stderr);
+    const diff = r.stdout.slice(r.stdout.indexOf("Diff: stack dev → stack prod"));
+    assert.ok(diff.length > 0 && r.stdout.includes("Diff: stack dev → stack prod"));
+    assert.match(diff, /== Policy rules ==\ndev-k3s, dev-rke2 → prod-edge-1, prod-eu-1, prod-us-1: sha256 \w{10} → \w{10}/);
+    assert.match(diff, /rules: 1 → \d+ \(\d+ added, 0 removed, 1 unchanged\)/);
+    assert.match(diff, /\+ rules\[0\] \(after\)/);
+    assert.match(diff, /~ --audit-log-maxage: 3 → 30/);
+    assert.match(diff, /~ --audit-log-path: \/var\/lib\/rancher\/rke2\/server\/logs\/audit-dev\.log → \/var\/lib\/rancher\/rke2\/server\/logs\/audit\.log/);
+    assert.match(diff, /prod-eu-1 \(vs dev-rke2\): policy and flags change restarts control-plane machines/);
+  });
+
+  it("--diff against a saved plan.json of the same stack shows no change", async () => {
+    const out = tmpDir("plan-saved");
+    assert.equal((await cli(["plan", "--stack", "staging", "--out", out])).code, 0);
+    const r = await cli(["plan", "--stack", "staging", "--diff", path.join(out, "plan.json")]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /stg-a, stg-b → stg-a, stg-b: unchanged/);
+    assert.match(r.stdout, /stg-a: no restart \(policy and flags unchanged\)/);
+    assert.doesNotMatch(r.stdout.slice(r.stdout.indexOf("Diff:")), /^[+~-] /m);
+  });
+
+  it("a bad stack config exits 2 naming the key; an unknown stack exits 2 listing the stacks", async () => {
+    const project = tmpDir("plan-bad");
+    fs.writeFileSync(path.join(project, "Pulumi.yaml"), "name: rancher-audit\nruntime: nodejs\nstackConfigDir: stacks\n");
+    fs.mkdirSync(path.join(project, "stacks"));
+    fs.writeFileSync(
+      path.join(project, "stacks", "Pulumi.bad.yaml"),
+      "config:\n  rancher-audit:maxAge: many\n  rancher-audit:clusters:\n    - name: a\n      kubernetesVersion: v1.31.5+rke2r1\n",
+    );
+    const bad = await cli(["plan", "--stack", "bad"], { cwd: project });
+    assert.equal(bad.code, 2, bad.stdout + bad.stderr);
+    assert.match(bad.stderr, /rancher-audit:maxAge: must be a whole number/);
+    const unknown = await cli(["plan", "--stack", "qa"]);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /the stacks are: dev, prod, staging/);
+    assert.equal((await cli(["plan"])).code, 2);
+  });
+});
