@@ -56,6 +56,7 @@ export const CONFIG_KEYS: Readonly<Record<string, ConfigKeySpec>> = {
   maxSize: { type: "integer", default: CIS_RETENTION.maxSize, declared: true, description: "Megabytes at which the audit log rotates (--audit-log-maxsize); CIS minimum 100." },
   format: { type: "string", default: "json", declared: true, description: 'Audit log format: "json" or "legacy".' },
   allowUnsafePolicy: { type: "boolean", default: false, declared: true, description: "Deploy a policy even when the safety analysis reports an error finding (e.g. Secret bodies in the log)." },
+  ignorePsactHash: { type: "boolean", default: true, declared: true, description: "For clusters with a podSecurityAdmissionTemplate: ignore the hash of Rancher's webhook file entry. Set false for the one update that changes the number of machineSelectorFiles entries of such a cluster (docs/component.md)." },
   fleetNamespace: { type: "string", default: DEFAULT_FLEET_NAMESPACE, declared: true, description: "Namespace of the clusters (and of the policy objects) on the Rancher management cluster." },
   clusters: { type: "array", declared: false, description: "The clusters: a list of { name, kubernetesVersion, group?, podSecurityAdmissionTemplate?, labels? }. Clusters with the same group share one policy object." },
 };
@@ -89,6 +90,7 @@ export interface StackConfig {
   maxSize: number;
   format: LogFormat;
   allowUnsafePolicy: boolean;
+  ignorePsactHash: boolean;
   fleetNamespace: string;
   clusters: ClusterConfig[];
 }
@@ -245,6 +247,7 @@ function auditArgsFor(config: StackConfig): Record<string, unknown> {
     maxSize: config.maxSize,
     format: config.format,
     allowUnsafePolicy: config.allowUnsafePolicy,
+    ignorePsactHash: config.ignorePsactHash,
   };
   if (config.delivery === "selector-files") {
     audit.source = config.source;
@@ -337,6 +340,7 @@ export function parseStackConfig(values: Record<string, unknown>, options: { pro
     maxSize: readInt(v, "maxSize"),
     format: readEnum(v, "format", LOG_FORMATS),
     allowUnsafePolicy: readBool(v, "allowUnsafePolicy"),
+    ignorePsactHash: readBool(v, "ignorePsactHash"),
     fleetNamespace: readString(v, "fleetNamespace"),
     clusters: readClusters(v.clusters),
   };

@@ -133,6 +133,9 @@ describe("program: parseStackConfig", () => {
     assert.equal(c.source, "secret");
     assert.equal(c.fleetNamespace, "fleet-default");
     assert.deepEqual(c.clusters, [{ name: "a-1", kubernetesVersion: "v1.31.5+rke2r1", labels: { team: "x" } }]);
+    assert.equal(c.ignorePsactHash, true);
+    const once = planStack(parseStackConfig({ ...projectValues("prod"), ignorePsactHash: false }, { projectDir: ROOT }));
+    assert.equal(once.clusters["prod-eu-1"].settings.ignorePsactHash, false);
     // Keys may carry the project prefix.
     assert.equal(parseStackConfig({ [`${PROJECT}:preset`]: "cis", ...minimal() }, { projectDir: ROOT }).preset, "cis");
   });
@@ -149,6 +152,7 @@ describe("program: parseStackConfig", () => {
     ["a non-integer retention", minimal({ maxAge: "thirty" }), "maxAge", /whole number.*pulumi config set rancher-audit:maxAge 30/],
     ["a zero retention", minimal({ maxSize: 0 }), "maxSize", /whole number of at least 1/],
     ["a bad boolean", minimal({ enabled: "yes" }), "enabled", /true or false/],
+    ["a bad ignorePsactHash", minimal({ ignorePsactHash: "no" }), "ignorePsactHash", /true or false/],
     ["an unknown delivery", minimal({ delivery: "files" }), "delivery", /"selector-files", "inline"/],
     ["an unknown source", minimal({ source: "vault" }), "source", /"secret", "configmap"/],
     ["an unknown format", minimal({ format: "text" }), "format", /"json", "legacy"/],
