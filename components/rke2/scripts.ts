@@ -79,6 +79,8 @@ export interface RestartScriptOptions {
   dropInPath: string;
   /** The policy file, named in the failure hint. */
   policyPath: string;
+  /** Seconds between two checks. Default 5. */
+  pollSeconds?: number;
 }
 
 /**
@@ -131,7 +133,7 @@ export function restartScript(o: RestartScriptOptions): string {
     "    fi",
     `    seen=${shellQuote(
       "kube-apiserver answers /readyz but runs without the audit flags: a file sorted after the drop-in in config.yaml.d, " +
-        "or a --kube-apiserver-arg on the rke2-server command line, sets kube-apiserver-arg without '+' and replaces them",
+        "or a --kube-apiserver-arg on the rke2-server command line, sets kube-apiserver-arg without \"+\" and replaces them",
     )}`,
     "  else",
     `    seen="/readyz: $readyz"`,
@@ -144,7 +146,7 @@ export function restartScript(o: RestartScriptOptions): string {
     )} >&2`,
     "    exit 1",
     "  fi",
-    "  sleep 5",
+    `  sleep ${o.pollSeconds ?? 5}`,
     "done",
   ].join("\n");
 }
