@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { cli, REPO } from "./support";
 
-const COMMANDS = ["plan", "check", "explain", "replay"];
+const COMMANDS = ["plan", "check", "explain", "replay", "render"];
 
 describe("cli main", () => {
   it("npx tsx cli/main.ts --help runs as a process and lists the commands (exit 0)", () => {
