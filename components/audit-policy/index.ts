@@ -11,3 +11,8 @@ export { renderPolicy, canonicalPolicyObject } from "./render";
 export { requestFromEvent } from "./event";
 export { parseKubernetesVersion, requireKubernetesVersion, supportsGroupWildcard, type KubernetesVersion } from "./version";
 export { analyzePolicy, BUILTIN_RESOURCES, type AnalyzeOptions } from "./analyze";
+export * from "./presets";
+export * from "./detections";
+export * from "./volume";
+export * from "./traffic";
+export * from "./compose";
