@@ -219,8 +219,13 @@ function configKeyFor(argPath: string, clusterIndex: number | undefined): string
   return clusterIndex === undefined ? "clusters" : c;
 }
 
-function rethrowAsConfig(e: unknown, clusterIndex: number | undefined): never {
-  if (e instanceof AuditConfigError) throw new ConfigError(configKeyFor(e.path, clusterIndex), e.detail);
+function rethrowAsConfig(e: unknown, clusterIndex: number | undefined, policyFile = ""): never {
+  if (e instanceof AuditConfigError) {
+    const key = configKeyFor(e.path, clusterIndex);
+    // Policy issues carry "line:column: "; name the file in front, as compilers do.
+    const detail = key === "policyFile" && policyFile ? e.detail.replace(/^(\d+:\d+: )/gm, `${policyFile}:$1`) : e.detail;
+    throw new ConfigError(key, detail);
+  }
   throw e;
 }
 
@@ -289,7 +294,7 @@ export function planStack(config: StackConfig): StackPlan {
           allowUnsafePolicy: config.allowUnsafePolicy,
         });
       } catch (e) {
-        rethrowAsConfig(e, g.indexes[0]);
+        rethrowAsConfig(e, g.indexes[0], config.policyFile);
       }
     }
   }
@@ -306,7 +311,7 @@ export function planStack(config: StackConfig): StackPlan {
         podSecurityAdmissionConfigurationTemplateName: c.podSecurityAdmissionTemplate,
       });
     } catch (e) {
-      rethrowAsConfig(e, i);
+      rethrowAsConfig(e, i, config.policyFile);
     }
   });
   return { sources, clusters };
