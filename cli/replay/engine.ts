@@ -17,6 +17,7 @@ import {
   compilePolicy,
   DETECTIONS,
   detectEvents,
+  estimateLoggedBytes,
   evaluateCompiled,
   LEVELS,
   levelAtLeast,
@@ -27,7 +28,6 @@ import {
   type Level,
   type RequestAttributes,
 } from "../../components/audit-policy";
-import { estimateLoggedBytes } from "../../components/audit-policy/volume";
 import type { LineInput } from "../lines";
 import { BoundedCounters, requestClass } from "./classes";
 import { bodyLeak, LEAK_KINDS, type LeakKind } from "./leaks";
@@ -176,7 +176,8 @@ export class Replayer {
 
   /** Feeds one line of the log. */
   line(text: string, lineNo: number): void {
-    if (text.length === 0 || text.trim() === "") {
+    // Audit lines start with "{": only test for a blank line (which trim() would copy) otherwise.
+    if (text.length === 0 || (text.charCodeAt(0) !== 0x7b && text.trim() === "")) {
       this.result.input.blank++;
       return;
     }
