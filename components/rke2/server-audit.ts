@@ -171,9 +171,10 @@ export function planRke2ServerAudit(args: Rke2ServerAuditArgs): Rke2ServerAuditP
         }),
         useSudo,
       ),
-      // Only a new restartHash (the files changed) restarts: `triggers` replaces the resource,
-      // which runs `create`. Any other change (connection, timeout) is an update, and this
-      // provider runs `update` (or, when empty, `create` again), so `update` must be harmless.
+      // Only a new restartHash (the files changed) restarts: `replaceOnChanges: ["triggers"]`
+      // (set where the resource is created) makes a trigger change a replacement, which runs
+      // `create`, on every @pulumi/command version. Any other change (connection, timeout) is an
+      // update, which runs `update` (or, when empty, `create` again), so `update` must be harmless.
       update: "true",
       triggers: [files.restartHash],
     },
@@ -245,7 +246,7 @@ export class Rke2ServerAudit extends pulumi.ComponentResource {
       const restart = new command.remote.Command(
         `${name}-${hp.name}-restart`,
         { connection, create: hp.restart.create, update: hp.restart.update, triggers: hp.restart.triggers },
-        { parent: this, dependsOn: [policy, dropIn] },
+        { parent: this, dependsOn: [policy, dropIn], replaceOnChanges: ["triggers"] },
       );
       this.restarts.push(restart);
       previous = restart;

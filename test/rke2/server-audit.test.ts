@@ -68,6 +68,8 @@ describe("Rke2ServerAudit under mocks", function () {
   const created: pulumi.runtime.MockResourceArgs[] = [];
   /** Per child: its name and the names of the resources it dependsOn, from a transformations hook. */
   const options = new Map<string, { dependsOn: string[]; parent?: string }>();
+  /** Per child: its replaceOnChanges option, from the same hook. */
+  const replaceOn = new Map<string, string[] | undefined>();
   const names = new Map<pulumi.Resource, string>();
 
   before(async () => {
@@ -99,6 +101,7 @@ describe("Rke2ServerAudit under mocks", function () {
     const deps = a.opts.dependsOn;
     const list = (Array.isArray(deps) ? deps : deps ? [deps] : []) as pulumi.Resource[];
     options.set(a.name, { dependsOn: list.map((r) => names.get(r) ?? "?"), parent: a.opts.parent ? names.get(a.opts.parent) ?? "component" : undefined });
+    replaceOn.set(a.name, a.opts.replaceOnChanges);
     return undefined;
   };
 
@@ -177,7 +180,14 @@ describe("Rke2ServerAudit under mocks", function () {
     // And the restart of each server is the only way to reach the next one: the chain is total.
     const chain = c.restarts.map((r) => names.get(r));
     assert.deepEqual(chain, ["audit-cp-1-restart", "audit-cp-2-restart", "audit-cp-3-restart"]);
+    // A new files hash must replace the restart command (running `create`, the restart) on every
+    // @pulumi/command version; 1.x would otherwise run the harmless `update` for a trigger change.
+    // (@pulumi/command 1.x adds "triggers[*]" itself; ours keeps it true whatever the SDK does.)
+    for (const n of chain) assert.ok(replaceOn.get(n!)?.includes("triggers"), n);
   });
+
+  // @pulumi/command fills in its SSH dial defaults (dialErrorLimit 10, perDialTimeout 15 s).
+  const DIAL = { dialErrorLimit: 10, perDialTimeout: 15 };
 
   it("connections: host, port and user as given (port 22 and user root by default), password and private key secret", async () => {
     const args = threeServers();
@@ -187,12 +197,12 @@ describe("Rke2ServerAudit under mocks", function () {
     for (const kind of ["policy", "dropin", "restart"]) {
       const c1 = registered(`audit-cp-1-${kind}`).inputs.connection;
       assert.ok(isSecret(c1), `${kind}: a connection holding a key is a secret`);
-      assert.deepEqual(unwrap(c1), { host: "10.0.0.11", port: 22, user: "ubuntu", privateKey: KEY });
+      assert.deepEqual(unwrap(c1), { ...DIAL, host: "10.0.0.11", port: 22, user: "ubuntu", privateKey: KEY });
       const c3 = registered(`audit-cp-3-${kind}`).inputs.connection;
       assert.ok(isSecret(c3));
-      assert.deepEqual(unwrap(c3), { host: "10.0.0.13", port: 2222, user: "admin", password: "hunter2" });
+      assert.deepEqual(unwrap(c3), { ...DIAL, host: "10.0.0.13", port: 2222, user: "admin", password: "hunter2" });
       const c4 = registered(`audit-cp-4-${kind}`).inputs.connection;
-      assert.deepEqual(unwrap(c4), { host: "10.0.0.14", port: 22, user: "root" });
+      assert.deepEqual(unwrap(c4), { ...DIAL, host: "10.0.0.14", port: 22, user: "root" });
     }
     for (const r of created) assert.ok(!JSON.stringify(r.inputs).includes("hunter2") || isSecret(r.inputs.connection), `${r.name}: password only inside a secret`);
   });
@@ -204,7 +214,7 @@ describe("Rke2ServerAudit under mocks", function () {
     await settle(c);
     const conn = registered("o-a-restart").inputs.connection;
     assert.ok(isSecret(conn));
-    assert.deepEqual(unwrap(conn), { host: "10.1.0.1", port: 22, user: "root", privateKey: KEY });
+    assert.deepEqual(unwrap(conn), { ...DIAL, host: "10.1.0.1", port: 22, user: "root", privateKey: KEY });
   });
 
   it("useSudo false, own paths, retention and timeout: commands follow; the restart trigger is the files' hash", async () => {
