@@ -7,6 +7,8 @@ export function num(n: number): string {
 export function pct(part: number, whole: number): string {
   if (whole === 0) return "0%";
   const p = (part / whole) * 100;
+  if (p > 0 && p < 0.1) return "<0.1%";
+  if (p < 100 && p > 99.9) return ">99.9%";
   return `${p < 10 && p > 0 ? p.toFixed(1) : p.toFixed(0)}%`;
 }
 

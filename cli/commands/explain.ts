@@ -51,21 +51,29 @@ export interface Explanation {
   ruleIndex: number | null;
   level: Decision["level"];
   omitStages: string[];
+  /** Stages written for this request: not omitted, and ResponseStarted only for long-running requests; Panic only if the handler panics. */
   recordedStages: string[];
   omitManagedFields: boolean;
   /** Every matching rule after the deciding one (they would have decided had the first not matched). */
   alsoMatching: number[];
 }
 
+/** kube-apiserver's long-running check (watch, proxy, exec/attach/portforward/proxy/log): only these get a ResponseStarted event. */
+const LONG_RUNNING_SUBRESOURCES = new Set(["attach", "exec", "log", "portforward", "proxy"]);
+export function isLongRunning(req: RequestAttributes): boolean {
+  return req.verb === "watch" || req.verb === "proxy" || (req.resourceRequest && LONG_RUNNING_SUBRESOURCES.has(req.subresource));
+}
+
 export function explainRequest(compiled: CompiledPolicy, request: RequestAttributes): Explanation {
   const decision = evaluateCompiled(compiled, request);
   const matches = matchingRules(compiled, request);
+  const written = invertStages(decision.omitStages).filter((st) => st !== "ResponseStarted" || isLongRunning(request));
   return {
     request,
     ruleIndex: decision.ruleIndex,
     level: decision.level,
     omitStages: [...decision.omitStages],
-    recordedStages: decision.level === "None" ? [] : invertStages(decision.omitStages),
+    recordedStages: decision.level === "None" ? [] : written,
     omitManagedFields: decision.omitManagedFields,
     alsoMatching: matches.filter((i) => i !== decision.ruleIndex),
   };
@@ -95,7 +103,8 @@ function human(out: Out, loaded: LoadedPolicy, locs: Locations, ex: Explanation,
   lines.push(`${s.bold("level:")}      ${levelColour(ex.level)}: ${BODIES[ex.level]}`);
   if (ex.level !== "None") {
     lines.push(`${s.bold("omitted stages:")} ${ex.omitStages.length > 0 ? ex.omitStages.join(", ") : "none"}`);
-    lines.push(`${s.bold("recorded stages:")} ${ex.recordedStages.join(", ") || "none (nothing is written)"}`);
+    const stages = ex.recordedStages.map((st) => (st === "Panic" ? "Panic (if the handler panics)" : st));
+    lines.push(`${s.bold("recorded stages:")} ${stages.join(", ") || "none (nothing is written)"}`);
     if (ex.level === "Request" || ex.level === "RequestResponse") {
       lines.push(`${s.bold("managedFields:")} ${ex.omitManagedFields ? "omitted from logged objects" : "kept in logged objects"}`);
     }

@@ -101,7 +101,7 @@ export function renderPlanText(plan: Plan, policies: PlanPolicy[], s: Style, sou
     out.push(`${pad}${resourceLine(r, s)}`);
     if (r.custom) {
       const secrets = secretPaths(r.inputs);
-      if (secrets.length > 0) out.push(`${pad}  ${s.dim(`# secret inputs (${secrets.join(", ")}) shown in clear: the audit policy is not secret`)}`);
+      if (secrets.length > 0) out.push(`${pad}    ${s.dim(`# secret inputs (${secrets.join(", ")}) shown in clear: the audit policy is not secret`)}`);
       out.push(indent(yamlOf(unwrapSecrets(r.inputs)), `${pad}    `));
     }
     for (const c of children(r.name).filter((x) => x !== r)) printResource(c, depth + 1);
