@@ -14,6 +14,7 @@ import {
   type Policy,
   type PolicyRule,
   type Stage,
+  supportsGroupWildcard,
 } from "../audit-policy";
 import { AuditConfigError, fail, show } from "./errors";
 
@@ -72,6 +73,24 @@ function formatFindings(findings: Finding[]): string {
   return findings.map((f) => `[${f.id}]${f.path ? ` ${f.path}:` : ""} ${f.message}`).join("; ");
 }
 
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/**
+ * Resolved policies by what decides them: the spec, the only version-dependent behaviour (group
+ * "*" from 1.36) and allowUnsafePolicy. A stack of hundreds of clusters shares a handful of
+ * policies, and each cluster is planned more than once (config check, stack build, component), so
+ * the analysis (milliseconds per policy) runs once per distinct policy instead. Bounded: a
+ * long-lived process that sees many policies keeps only the most recent ones.
+ */
+const resolvedCache = new Map<string, ResolvedPolicy>();
+const RESOLVED_CACHE_LIMIT = 64;
+
 /**
  * Builds, checks and renders the policy. Errors name `${path}.preset` or `${path}.policy`:
  * a PolicyError lists every issue with its location; an analysis finding of severity "error"
@@ -82,6 +101,28 @@ export function resolvePolicy(
   options: { kubernetesVersion?: string; allowUnsafePolicy?: boolean; path?: string } = {},
 ): ResolvedPolicy {
   const path = options.path ?? "audit";
+  // Only successes are cached (errors name `path`, which is not part of the key); the result is
+  // deeply frozen because it is shared.
+  let wildcard: boolean;
+  try {
+    wildcard = supportsGroupWildcard(options.kubernetesVersion);
+  } catch {
+    return resolveUncached(specIn, options, path); // not a version: let the checks below say so
+  }
+  const key = JSON.stringify([specIn, wildcard, options.allowUnsafePolicy === true]);
+  const cached = resolvedCache.get(key);
+  if (cached) return cached;
+  const resolved = deepFreeze(resolveUncached(specIn, options, path));
+  if (resolvedCache.size >= RESOLVED_CACHE_LIMIT) resolvedCache.delete(resolvedCache.keys().next().value!);
+  resolvedCache.set(key, resolved);
+  return resolved;
+}
+
+function resolveUncached(
+  specIn: PolicySpec,
+  options: { kubernetesVersion?: string; allowUnsafePolicy?: boolean },
+  path: string,
+): ResolvedPolicy {
   const spec: PolicySpec = { ...specIn };
   if (spec.preset === undefined && spec.policy === undefined) spec.preset = "recommended";
   if (spec.preset !== undefined && !isPresetName(spec.preset)) {
