@@ -94,7 +94,7 @@ async function child(variant: Variant, n: number): Promise<ChildResult> {
         metadata: {
           name: objectName,
           namespace: "fleet-default",
-          annotations: { "rancher-audit.cattle.io/policy-sha256": sha, "rke.cattle.io/object-authorized-for-clusters": name },
+          annotations: { "rancher-audit.io/policy-sha256": sha, "rke.cattle.io/object-authorized-for-clusters": name },
           labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "rancher-audit" },
         },
         type: "Opaque",

@@ -8,7 +8,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parseKubernetesVersion } from "./audit-policy";
+import { parseKubernetesVersion, suggest } from "./audit-policy";
+import { show } from "./rancher/errors";
 import {
   AuditConfigError,
   AuditedCluster,
@@ -104,24 +105,10 @@ export class ConfigError extends Error {
   }
 }
 
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
-    }
-  }
-  return d[a.length][b.length];
-}
-
+/** `did you mean "x"? ` (with the engine's suggestion rule), or "" when nothing is close. */
 function didYouMean(key: string, known: readonly string[]): string {
-  const best = known.map((k) => [k, editDistance(key, k)] as const).sort((x, y) => x[1] - y[1])[0];
-  return best && best[1] <= Math.max(2, Math.floor(key.length / 3)) ? `did you mean "${best[0]}"? ` : "";
-}
-
-function show(v: unknown): string {
-  return typeof v === "string" ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
+  const best = suggest(key, known);
+  return best ? `did you mean "${best}"? ` : "";
 }
 
 function readString(values: Record<string, unknown>, key: string): string {

@@ -57,7 +57,7 @@ export function planPolicies(plan: Plan): PlanPolicy[] {
   for (const r of plan.resources) {
     if (r.type !== "kubernetes:core/v1:Secret" && r.type !== "kubernetes:core/v1:ConfigMap") continue;
     const meta = (r.inputs.metadata ?? {}) as { name?: string; namespace?: string; annotations?: Record<string, string> };
-    const sha = meta.annotations?.["rancher-audit.cattle.io/policy-sha256"];
+    const sha = meta.annotations?.["rancher-audit.io/policy-sha256"];
     const p = sha ? bySha.get(sha) : undefined;
     if (p) p.objects.push(`${r.type.split(":").pop()} ${meta.namespace ?? "default"}/${meta.name ?? r.name}`);
   }

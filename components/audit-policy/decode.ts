@@ -81,6 +81,11 @@ function distance(a: string, b: string): number {
   return dp[b.length];
 }
 
+/**
+ * The known name closest to `key` (case-insensitive edit distance, singular/plural counted as one
+ * edit), or undefined when none is close enough to be a likely typo. Used for every "did you
+ * mean" in the product: policy keys, config keys, cluster settings.
+ */
 export function suggest(key: string, known: readonly string[]): string | undefined {
   const lower = key.toLowerCase();
   let best: string | undefined;

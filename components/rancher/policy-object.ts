@@ -13,7 +13,7 @@ export const POLICY_KEY = "audit-policy";
 export const AUTHORIZED_ANNOTATION = "rke.cattle.io/object-authorized-for-clusters";
 
 /** The full SHA-256 of the content, for people and tools reading the object. */
-export const SHA256_ANNOTATION = "rancher-audit.cattle.io/policy-sha256";
+export const SHA256_ANNOTATION = "rancher-audit.io/policy-sha256";
 
 /** How many hex characters of the SHA-256 go into the object name. */
 export const NAME_HASH_LENGTH = 10;

@@ -281,7 +281,7 @@ describe("AuditedCluster under mocks", function () {
         const metadata = {
           name: objectName,
           namespace: "fleet-default",
-          annotations: { "rke.cattle.io/object-authorized-for-clusters": name, "rancher-audit.cattle.io/policy-sha256": sha },
+          annotations: { "rke.cattle.io/object-authorized-for-clusters": name, "rancher-audit.io/policy-sha256": sha },
           labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "rancher-audit" },
         };
         if (m.source === "secret") {
@@ -542,7 +542,7 @@ describe("AuditedCluster under mocks", function () {
       const sha = createHash("sha256").update(text).digest("hex");
       const obj = unwrap(registered("fleet-a-policy").inputs) as { metadata: Json; data: Json };
       assert.equal(obj.metadata.name, `fleet-a-${sha.slice(0, 10)}`);
-      assert.deepEqual(obj.metadata.annotations, { "rke.cattle.io/object-authorized-for-clusters": "a-1,b-2", "rancher-audit.cattle.io/policy-sha256": sha });
+      assert.deepEqual(obj.metadata.annotations, { "rke.cattle.io/object-authorized-for-clusters": "a-1,b-2", "rancher-audit.io/policy-sha256": sha });
       assert.deepEqual(obj.data, { "audit-policy": text });
       assert.equal(created.filter((r) => r.type === CONFIGMAP_TYPE || r.type === SECRET_TYPE).length, 1);
       for (const [n, distro] of [
