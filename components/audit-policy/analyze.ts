@@ -30,6 +30,7 @@
  * exact for the request space above and takes a few milliseconds even for the GCE policy.
  */
 import { compilePolicy, evaluateCompiled, matchingRules, type CompiledPolicy } from "./evaluate";
+import { logsSensitiveBody, SENSITIVE_TARGETS, SENSITIVE_VERBS } from "./sensitive";
 import type { Decision, Finding, FindingId, Level, Policy, PolicyIssue, PolicyRule, RequestAttributes, Severity, Stage, VersionOptions } from "./types";
 import { supportsGroupWildcard } from "./version";
 
@@ -646,52 +647,16 @@ function decisionReason(decision: Decision, req: RequestAttributes): string {
 // ---------------------------------------------------------------------------------------------
 // secret-bodies
 
-interface SecretTarget {
-  label: string;
-  apiGroup: string;
-  resource: string;
-  subresource: string;
-  /** Verbs whose logged bodies hold the secret material, per level. */
-  request: readonly string[];
-  requestResponse: readonly string[];
-  clusterScoped?: boolean;
-}
-
-/** Verbs in the order examples are picked: writes first (their request body holds the data). */
-const BODY_VERBS = ["create", "update", "patch", "get", "list", "delete", "deletecollection"] as const;
-
-const SECRET_TARGETS: SecretTarget[] = [
-  { label: "Secrets", apiGroup: "", resource: "secrets", subresource: "", request: ["create", "update", "patch"], requestResponse: BODY_VERBS },
-  { label: "ConfigMaps", apiGroup: "", resource: "configmaps", subresource: "", request: ["create", "update", "patch"], requestResponse: BODY_VERBS },
-  {
-    label: "TokenReviews",
-    apiGroup: "authentication.k8s.io",
-    resource: "tokenreviews",
-    subresource: "",
-    request: ["create"],
-    requestResponse: ["create"],
-    clusterScoped: true,
-  },
-  {
-    label: "ServiceAccount tokens (serviceaccounts/token responses)",
-    apiGroup: "",
-    resource: "serviceaccounts",
-    subresource: "token",
-    request: [],
-    requestResponse: ["create"],
-  },
-];
-
 const SECRET_FIX =
   `add before it a rule "- level: Metadata" with resources [{group: "", resources: ["secrets", "configmaps", "serviceaccounts/token"]}, ` +
   `{group: "authentication.k8s.io", resources: ["tokenreviews"]}] (as the GCE and kubespray policies do), or lower this rule's level to Metadata`;
 
 function secretBodies(compiled: CompiledPolicy, space: Space, actors: Actor[]): Finding[] {
   const byRule = new Map<number, Map<string, RequestAttributes>>();
-  for (const target of SECRET_TARGETS) {
+  for (const target of SENSITIVE_TARGETS) {
     const namespaces = target.clusterScoped ? [""] : space.namespaces;
-    for (const verb of BODY_VERBS) {
-      if (!target.requestResponse.includes(verb) && !target.request.includes(verb)) continue;
+    for (const verb of SENSITIVE_VERBS) {
+      if (!target.responseVerbs.includes(verb) && !target.requestVerbs.includes(verb)) continue;
       for (const actor of actors) {
         if (actor.user === null) continue; // failed authentication never reaches the handler that records bodies
         for (const namespace of namespaces) {
@@ -699,12 +664,9 @@ function secretBodies(compiled: CompiledPolicy, space: Space, actors: Actor[]): 
             if (!possibleResourceRequest(verb, name, target.subresource)) continue;
             const req = requestOf(actor, verb, resourceScope(target.apiGroup, target.resource, target.subresource, namespace, name));
             const d = evaluateCompiled(compiled, req);
-            if (d.ruleIndex === null || d.omitStages.includes("ResponseComplete")) continue;
-            const leaks =
-              (d.level === "RequestResponse" && target.requestResponse.includes(verb)) || (d.level === "Request" && target.request.includes(verb));
-            if (!leaks) continue;
-            let targets = byRule.get(d.ruleIndex);
-            if (!targets) byRule.set(d.ruleIndex, (targets = new Map()));
+            if (!logsSensitiveBody(target, verb, d)) continue;
+            let targets = byRule.get(d.ruleIndex!);
+            if (!targets) byRule.set(d.ruleIndex!, (targets = new Map()));
             if (!targets.has(target.label)) targets.set(target.label, req);
           }
         }

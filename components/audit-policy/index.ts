@@ -12,6 +12,7 @@ export { renderPolicy, canonicalPolicyObject } from "./render";
 export { requestFromEvent } from "./event";
 export { parseKubernetesVersion, requireKubernetesVersion, supportsGroupWildcard, type KubernetesVersion } from "./version";
 export { analyzePolicy, BUILTIN_RESOURCES, type AnalyzeOptions } from "./analyze";
+export { SENSITIVE_KINDS, SENSITIVE_TARGETS, sensitiveBodyLogged, sensitiveTarget, logsSensitiveBody, type SensitiveKind, type SensitiveTarget } from "./sensitive";
 export * from "./presets";
 export * from "./detections";
 export * from "./volume";
