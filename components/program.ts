@@ -98,10 +98,13 @@ export interface StackConfig {
 
 export class ConfigError extends Error {
   readonly key: string;
-  constructor(key: string, detail: string) {
+  /** Set when the policy was refused by the safety analysis (not by kube-apiserver's rules): its error findings. */
+  readonly unsafeFindings?: AuditConfigError["unsafeFindings"];
+  constructor(key: string, detail: string, options: { unsafeFindings?: AuditConfigError["unsafeFindings"] } = {}) {
     super(`${PROJECT}:${key}: ${detail}`);
     this.name = "ConfigError";
     this.key = key;
+    if (options.unsafeFindings) this.unsafeFindings = options.unsafeFindings;
   }
 }
 
@@ -211,7 +214,7 @@ function rethrowAsConfig(e: unknown, clusterIndex: number | undefined, policyFil
     const key = configKeyFor(e.path, clusterIndex);
     // Policy issues carry "line:column: "; name the file in front, as compilers do.
     const detail = key === "policyFile" && policyFile ? e.detail.replace(/^(\d+:\d+: )/gm, `${policyFile}:$1`) : e.detail;
-    throw new ConfigError(key, detail);
+    throw new ConfigError(key, detail, { unsafeFindings: e.unsafeFindings });
   }
   throw e;
 }

@@ -33,7 +33,7 @@ export const spec: CommandSpec = {
   positionals: { min: 0, max: 0, names: "no positional arguments" },
   exitCodes: [
     "0  planned; no finding of severity error",
-    "1  planned, but a delivered policy has findings of severity error (only possible with allowUnsafePolicy: true)",
+    "1  the policy is unsafe (findings of severity error): refused by the safety analysis (nothing planned), or planned with allowUnsafePolicy: true",
     "2  unusable stack config (the message names the rancher-audit:<key>), missing stack file, or a usage error",
   ],
   examples: ["npm run plan -- --stack dev", "rancher-audit plan --stack prod --out out/prod", "rancher-audit plan --stack prod --diff dev", "rancher-audit plan --stack prod --diff out/prod/plan.json"],
@@ -46,13 +46,13 @@ export async function planStackOffline(projectDir: string, stack: string): Promi
   try {
     config = parseStackConfig(sf.values, { projectDir });
   } catch (e) {
-    if (e instanceof ConfigError) throw new CliError(`${path.relative(projectDir, sf.file)}: ${e.message}`);
+    if (e instanceof ConfigError) throw new CliError(`${path.relative(projectDir, sf.file)}: ${e.message}`, e.unsafeFindings ? EXIT_FINDINGS : undefined);
     throw e;
   }
   try {
     return { plan: await collectPlan(config, { stack, project: PROJECT, allConfig: sf.all }), file: sf.file };
   } catch (e) {
-    if (e instanceof ConfigError) throw new CliError(`${path.relative(projectDir, sf.file)}: ${e.message}`);
+    if (e instanceof ConfigError) throw new CliError(`${path.relative(projectDir, sf.file)}: ${e.message}`, e.unsafeFindings ? EXIT_FINDINGS : undefined);
     const err = e as Error;
     if (/AuditedCluster|AuditPolicySource/.test(err.message)) throw new CliError(`${path.relative(projectDir, sf.file)}: ${err.message}`);
     throw e;

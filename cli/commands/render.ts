@@ -101,8 +101,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (e instanceof AuditConfigError) {
       // The renderers refuse a policy with error findings (components/rancher/policy.ts): that is
       // "unsafe" (exit 1), like check; every other refusal is unusable input (exit 2).
-      const unsafe = e.detail.startsWith("the audit policy is unsafe");
-      throw new CliError(`render ${target}: ${e.message}`, unsafe ? EXIT_FINDINGS : EXIT_USAGE);
+      throw new CliError(`render ${target}: ${e.message}`, e.unsafeFindings ? EXIT_FINDINGS : EXIT_USAGE);
     }
     throw e;
   }

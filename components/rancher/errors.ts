@@ -1,3 +1,5 @@
+import type { Finding } from "../audit-policy";
+
 /**
  * Errors from the pure builders. Each names the argument it is about (`audit.maxAge`,
  * `cluster.rkeConfig.machineGlobalConfig`), says what is wrong and how to fix it. The components
@@ -8,17 +10,24 @@ export class AuditConfigError extends Error {
   readonly path: string;
   /** What is wrong and how to fix it, without the path. */
   readonly detail: string;
+  /**
+   * Set when the policy itself is fine for kube-apiserver but the safety analysis found errors
+   * (e.g. Secret bodies in the log): the findings that refused it. Tools report this as "unsafe"
+   * rather than as unusable input.
+   */
+  readonly unsafeFindings?: readonly Finding[];
 
-  constructor(path: string, detail: string) {
+  constructor(path: string, detail: string, options: { unsafeFindings?: readonly Finding[] } = {}) {
     super(path ? `${path}: ${detail}` : detail);
     this.name = "AuditConfigError";
     this.path = path;
     this.detail = detail;
+    if (options.unsafeFindings) this.unsafeFindings = options.unsafeFindings;
   }
 
-  /** The same error under another name for the argument (a component prefix or a config key). */
-  withPath(path: string): AuditConfigError {
-    return new AuditConfigError(path, this.detail);
+  /** The same error under another name for the argument (a component prefix or a config key), or with another detail. */
+  withPath(path: string, detail = this.detail): AuditConfigError {
+    return new AuditConfigError(path, detail, { unsafeFindings: this.unsafeFindings });
   }
 }
 

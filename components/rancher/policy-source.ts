@@ -91,7 +91,7 @@ export function inComponent<T>(type: string, name: string, fn: () => T): T {
     return fn();
   } catch (e) {
     if (e instanceof AuditConfigError) {
-      const err = new AuditConfigError(e.path, e.detail);
+      const err = e.withPath(e.path);
       err.message = `${type} "${name}": ${e.message}`;
       throw err;
     }

@@ -148,9 +148,10 @@ function resolveUncached(
   const findings = analyzePolicy(policy, { kubernetesVersion: options.kubernetesVersion });
   const errors = findings.filter((f) => f.severity === "error");
   if (errors.length > 0 && !options.allowUnsafePolicy) {
-    fail(
+    throw new AuditConfigError(
       where,
       `the audit policy is unsafe: ${formatFindings(errors)}; fix the policy (see the finding), or set ${path ? `${path}.` : ""}allowUnsafePolicy: true to deploy it anyway`,
+      { unsafeFindings: errors },
     );
   }
   const yaml = renderPolicy(policy);

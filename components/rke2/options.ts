@@ -52,7 +52,7 @@ export function rebaseError<T>(prefix: string, fn: () => T): T {
   } catch (e) {
     if (!(e instanceof AuditConfigError) || prefix === "audit.") throw e;
     const rename = (s: string) => s.replace(new RegExp(`\\baudit\\.(${KEY_NAMES})\\b`, "g"), `${prefix}$1`);
-    throw new AuditConfigError(rename(e.path), rename(e.detail));
+    throw e.withPath(rename(e.path), rename(e.detail));
   }
 }
 

@@ -95,7 +95,7 @@ export function renameForCli<T>(origin: Readonly<Record<string, string>>, fn: ()
     const detail = e.detail
       .replace(/set allowUnsafePolicy: true to deploy it anyway/g, `pass ${RENDER_FLAGS.allowUnsafePolicy} to render it anyway`)
       .replace(/give your own policy in policy\b/g, `give your own policy with ${RENDER_FLAGS.policy} FILE`);
-    throw new AuditConfigError(name, detail);
+    throw e.withPath(name, detail);
   }
 }
 

@@ -152,4 +152,18 @@ describe("cli plan", () => {
     assert.match(unknown.stderr, /the stacks are: dev, prod, staging/);
     assert.equal((await cli(["plan"])).code, 2);
   });
+
+  it("a stack whose policy is refused by the safety analysis exits 1 (unsafe), naming the key and the finding", async () => {
+    const project = tmpDir("plan-unsafe");
+    fs.writeFileSync(path.join(project, "Pulumi.yaml"), "name: rancher-audit\nruntime: nodejs\nstackConfigDir: stacks\n");
+    fs.mkdirSync(path.join(project, "stacks"));
+    fs.writeFileSync(path.join(project, "leaky.yaml"), "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: RequestResponse\n");
+    fs.writeFileSync(
+      path.join(project, "stacks", "Pulumi.leaky.yaml"),
+      "config:\n  rancher-audit:policyFile: leaky.yaml\n  rancher-audit:clusters:\n    - name: a\n      kubernetesVersion: v1.31.5+rke2r1\n",
+    );
+    const r = await cli(["plan", "--stack", "leaky"], { cwd: project });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /rancher-audit:policyFile: the audit policy is unsafe: \[secret-bodies\]/);
+  });
 });
