@@ -6,8 +6,9 @@
  *   or kube-apiserver would refuse to start with it (validation errors, no rules). Every issue is
  *   printed as `file:line:column: path: message`. Nothing is analyzed.
  * - otherwise the policy kube-apiserver would load (unknown and duplicate keys dropped, as it does
- *   with only a warning) is analyzed, and the dropped keys are reported as findings of severity
- *   error (`unknown-field`): the rule they belong to silently matches something else than written.
+ *   with only a warning) is analyzed. The analysis reports each dropped key as a `never-matches`
+ *   finding (a warning: kube-apiserver accepts the file); check is strict and raises those to
+ *   severity error, because the rule they belong to silently matches something else than written.
  * - exit 1 when any finding has severity error, 0 otherwise (warnings alone do not fail).
  */
 import {
@@ -86,10 +87,11 @@ export function checkSource(source: PolicySource, kubernetesVersion?: string): C
     const at = loc ?? locate(f.path);
     return at ? { ...f, line: at.line, column: at.column } : { ...f };
   });
-  // Unknown keys are errors here even if the analysis leaves them out.
+  // Strict: a key kube-apiserver drops is an error here (the analysis reports it as a warning).
   for (const d of dropped) {
-    if (findings.some((f) => f.id === "unknown-field" && f.path === d.path)) continue;
-    findings.push({ id: "unknown-field", severity: "error", path: d.path, message: d.message, line: d.line, column: d.column });
+    const f = findings.find((x) => x.id === "never-matches" && x.path === d.path);
+    if (f) f.severity = "error";
+    else findings.push({ id: "never-matches", severity: "error", path: d.path, message: d.message, line: d.line, column: d.column });
   }
   findings.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));
   const exitCode = findings.some((f) => f.severity === "error") ? EXIT_FINDINGS : EXIT_OK;

@@ -36,8 +36,8 @@ import { supportsGroupWildcard } from "./version";
 
 export interface AnalyzeOptions extends VersionOptions {
   /**
-   * Keys kube-apiserver drops while loading the file (`decodePolicy(text).dropped`): each becomes an
-   * `unknown-field` finding (severity error) that explains what the rule matches without it.
+   * Keys kube-apiserver drops while loading the file (`decodePolicy(text).dropped`): each becomes a
+   * `never-matches` finding (the key never applies) that explains what the rule matches without it.
    */
   dropped?: PolicyIssue[];
 }
@@ -48,8 +48,6 @@ const SEVERITY: Record<FindingId, Severity> = {
   "never-matches": "warning",
   "cis-3.2.2": "warning",
   "logs-nothing": "warning",
-  // kube-apiserver drops the key and loads a different rule than the one written.
-  "unknown-field": "error",
 };
 
 const AUTHENTICATED = "system:authenticated";
@@ -806,7 +804,7 @@ function droppedFinding(policy: Policy, issue: PolicyIssue): Finding {
     }
   }
   const message = /[.!?]$/.test(issue.message) ? issue.message : `${issue.message}.`;
-  return make("unknown-field", issue.path, `${message}${effect}`);
+  return make("never-matches", issue.path, `${message}${effect}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -826,7 +824,8 @@ function droppedFinding(policy: Policy, issue: PolicyIssue): Finding {
  *   a built-in resource under the wrong group, `* /*`, uppercase or three-part resources, verbs that
  *   are not verbs, resourceNames with create/deletecollection only, resource paths in
  *   nonResourceURLs), or a rule that matches nothing.
- * - `unknown-field` (error): each key in `options.dropped`, with what the rule matches without it.
+ *   Also each key in `options.dropped` (kube-apiserver drops it, so it never applies), with what
+ *   the rule matches without it.
  * - `cis-3.2.2` (warning): a CIS 3.2.2 item not logged for an ordinary user or a Rancher user
  *   (through the cattle-impersonation service account) in an ordinary namespace.
  * - `logs-nothing` (warning, path `rules`): no request gets an event.

@@ -92,8 +92,7 @@ export type FindingId =
   | "shadowed-rule"
   | "never-matches"
   | "cis-3.2.2"
-  | "logs-nothing"
-  | "unknown-field";
+  | "logs-nothing";
 
 /** A safety-analysis result from analyzePolicy. */
 export interface Finding {

@@ -335,17 +335,17 @@ describe("analyzePolicy", () => {
     });
   });
 
-  describe("unknown-field (options.dropped)", () => {
+  describe("never-matches for keys kube-apiserver drops (options.dropped)", () => {
     it("reports OpenShift's `resource:` typo with its effect: the whole group at Metadata", () => {
       const decoded = decodePolicy(fs.readFileSync(path.join(POLICIES_DIR, "openshift-writerequestbodies.yaml"), "utf8"));
       assert.deepEqual(decoded.dropped.map((d) => d.path), ["rules[2].resources[4].resource"]);
       const findings = analyzePolicy(decoded.policy, { dropped: decoded.dropped });
-      const f = only(findings, "unknown-field", "rules[2].resources[4].resource");
-      assert.equal(f.severity, "error");
+      const f = only(findings, "never-matches", "rules[2].resources[4].resource");
+      assert.equal(f.severity, "warning"); // kube-apiserver accepts the file; `check` is stricter
       assert.match(f.message, /did you mean "resources"/);
       assert.match(f.message, /matches every resource and subresource in group "machineconfiguration\.openshift\.io" at level Metadata/);
-      // Without `dropped`, the same policy has no unknown-field finding.
-      assert.deepEqual(withId(analyzePolicy(decoded.policy), "unknown-field"), []);
+      // Without `dropped`, the same policy has no finding at that path.
+      assert.deepEqual(analyzePolicy(decoded.policy).filter((f) => f.path.startsWith("rules[2].resources[4]")), []);
     });
 
     it("explains a rule field indented under resources", () => {
@@ -353,7 +353,7 @@ describe("analyzePolicy", () => {
         ["apiVersion: audit.k8s.io/v1", "kind: Policy", "rules:", "- level: None", "  resources:", "  - group: \"\"", "    verbs: [watch]", "- level: Metadata", ""].join("\n"),
       );
       const findings = analyzePolicy(decoded.policy, { dropped: decoded.dropped });
-      const f = only(findings, "unknown-field", "rules[0].resources[0].verbs");
+      const f = only(findings, "never-matches", "rules[0].resources[0].verbs");
       assert.match(f.message, /move it left/);
       assert.match(f.message, /matches every resource and subresource in the core group \(""\) at level None/);
     });
@@ -468,13 +468,13 @@ const REAL_POLICY_FINDINGS: Record<string, string[]> = {
   "kubespray-default.yaml": [],
   // The `resource:` typo (dropped key), and the RequestResponse catch-all rules[3] logs ConfigMap
   // bodies (Secrets, tokens and TokenReviews are caught by rules[2] at Metadata).
-  "openshift-allrequestbodies.yaml": ["unknown-field rules[2].resources[4].resource", "secret-bodies rules[3]"],
+  "openshift-allrequestbodies.yaml": ["never-matches rules[2].resources[4].resource", "secret-bodies rules[3]"],
   // Metadata catch-all; RequestResponse only for identities and OAuth tokens (not in our target set).
   "openshift-default.yaml": [],
   // Base None rules plus a catch-all None.
   "openshift-none.yaml": ["logs-nothing rules"],
   // Same typo; rules[3] logs every write (create/update/patch/...) at RequestResponse, ConfigMaps included.
-  "openshift-writerequestbodies.yaml": ["unknown-field rules[2].resources[4].resource", "secret-bodies rules[3]"],
+  "openshift-writerequestbodies.yaml": ["never-matches rules[2].resources[4].resource", "secret-bodies rules[3]"],
   // A single Metadata catch-all.
   "rke1-default.yaml": [],
   // `rules: [{level: None}]`: valid, logs nothing (RKE2 hardening guide: "at least `level` must be modified").
@@ -514,7 +514,7 @@ describe("analyzePolicy on real-world policies (test/fixtures/policies)", () => 
       const { policy, dropped } = loadReal(file);
       const findings = analyzePolicy(policy, { dropped });
       assert.deepEqual(keys(findings), REAL_POLICY_FINDINGS[file]);
-      for (const f of findings) assert.equal(f.severity, f.id === "secret-bodies" || f.id === "unknown-field" ? "error" : "warning");
+      for (const f of findings) assert.equal(f.severity, f.id === "secret-bodies" ? "error" : "warning");
       // No group "*" in these policies: the result does not depend on the version.
       assert.deepEqual(keys(analyzePolicy(policy, { dropped, kubernetesVersion: "v1.30.4+k3s1" })), REAL_POLICY_FINDINGS[file]);
     });

@@ -37,7 +37,7 @@ describe("cli check", () => {
     assert.equal(r.code, 1);
     const out = JSON.parse(r.stdout) as { valid: boolean; findings: { id: string; severity: string; path: string; line?: number; column?: number }[] };
     assert.equal(out.valid, true);
-    const unknown = out.findings.find((f) => f.id === "unknown-field");
+    const unknown = out.findings.find((f) => f.id === "never-matches" && f.path === "rules[2].resources[4].resource");
     assert.ok(unknown, JSON.stringify(out.findings));
     assert.equal(unknown.severity, "error");
     assert.equal(unknown.path, "rules[2].resources[4].resource");
