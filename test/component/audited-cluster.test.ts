@@ -12,8 +12,8 @@ import { parse as parseYaml } from "yaml";
 
 import * as Rancher from "../../components/rancher";
 import { getPreset, renderPolicy } from "../../components/audit-policy";
+import { isSecret as isSecretValue, promiseOf, unwrap } from "../support/pulumi";
 
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const CLUSTER_TYPE = "rancher2:index/clusterV2:ClusterV2";
 const SECRET_TYPE = "kubernetes:core/v1:Secret";
 const CONFIGMAP_TYPE = "kubernetes:core/v1:ConfigMap";
@@ -24,24 +24,6 @@ const K3S = "v1.31.5+k3s1";
 const WEBHOOK_HASH = "d2ViaG9vay1vbmx5LWtub3dzLXRoaXMtaGFzaA==";
 
 type Json = Record<string, unknown>;
-
-/** Removes Pulumi's secret wrappers, recording that there were some. */
-function unwrap(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(unwrap);
-  if (v && typeof v === "object") {
-    if (SECRET_SIG in (v as Json)) return unwrap((v as Json).value);
-    return Object.fromEntries(Object.entries(v as Json).map(([k, x]) => [k, unwrap(x)]));
-  }
-  return v;
-}
-
-function isSecretValue(v: unknown): boolean {
-  return !!v && typeof v === "object" && SECRET_SIG in (v as Json);
-}
-
-function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => o.apply(resolve));
-}
 
 function b64sha256(text: string): string {
   return createHash("sha256").update(Buffer.from(text, "utf8")).digest("base64");

@@ -13,22 +13,14 @@ import { parse as parseYaml } from "yaml";
 
 import { getPreset, renderPolicy } from "../../components/audit-policy";
 import { buildStack, CONFIG_KEYS, ConfigError, parseStackConfig, planStack, PROJECT, stackOutputs, type StackConfig } from "../../components/program";
+import { unwrap } from "../support/pulumi";
 
 const ROOT = path.join(__dirname, "..", "..");
 const STACKS = ["dev", "staging", "prod"] as const;
 const CLUSTER_TYPE = "rancher2:index/clusterV2:ClusterV2";
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 type Json = Record<string, unknown>;
 
-function unwrap(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(unwrap);
-  if (v && typeof v === "object") {
-    if (SECRET_SIG in (v as Json)) return unwrap((v as Json).value);
-    return Object.fromEntries(Object.entries(v as Json).map(([k, x]) => [k, unwrap(x)]));
-  }
-  return v;
-}
 
 function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => o.apply(resolve));

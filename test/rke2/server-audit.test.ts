@@ -10,21 +10,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { composePolicy, renderPolicy } from "../../components/audit-policy";
 import { asRoot, renderRke2ServerFiles, Rke2ServerAudit, type Rke2ServerAuditArgs } from "../../components/rke2";
 import { RESTART_CP1 } from "./golden";
+import { isSecret, promiseOf, unwrap } from "../support/pulumi";
 
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const COMMAND = "command:remote:Command";
 type Json = Record<string, unknown>;
 
-function unwrap(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(unwrap);
-  if (v && typeof v === "object") {
-    if (SECRET_SIG in (v as Json)) return unwrap((v as Json).value);
-    return Object.fromEntries(Object.entries(v as Json).map(([k, x]) => [k, unwrap(x)]));
-  }
-  return v;
-}
-const isSecret = (v: unknown) => !!v && typeof v === "object" && SECRET_SIG in (v as Json);
-const promiseOf = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
 
 /** The policy writer for the default path (the golden copy). */
 const WRITE_POLICY = `set -eu

@@ -1,0 +1,31 @@
+/**
+ * Helpers for tests that run components under `pulumi.runtime.setMocks`. Deliberately separate
+ * from the product's own helpers (cli/plan/collect.ts), so tests that compare against the product
+ * check it independently.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+
+/** The key Pulumi marks a secret value with on the wire (and in mock inputs). */
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+type Json = Record<string, unknown>;
+
+/** True when the value is a Pulumi secret wrapper. */
+export function isSecret(v: unknown): boolean {
+  return !!v && typeof v === "object" && SECRET_SIG in (v as Json);
+}
+
+/** The value with every Pulumi secret wrapper removed. */
+export function unwrap(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(unwrap);
+  if (v && typeof v === "object") {
+    if (SECRET_SIG in (v as Json)) return unwrap((v as Json).value);
+    return Object.fromEntries(Object.entries(v as Json).map(([k, x]) => [k, unwrap(x)]));
+  }
+  return v;
+}
+
+/** The value of an Output (mocks run in update mode, so every value is known). */
+export function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
+  return new Promise<T>((resolve) => o.apply(resolve));
+}
