@@ -165,7 +165,7 @@ function restartScopeFor(settings: AuditSettings): RestartScope {
   return {
     roles: ["control-plane"],
     selector: CONTROL_PLANE_SELECTOR_TEXT,
-    summary: `a policy or audit setting change restarts ${settings.distro}-server on control-plane machines only (${CONTROL_PLANE_SELECTOR_TEXT}), one at a time by default (controlPlaneConcurrency); etcd-only and worker machines get no new plan and are not restarted or drained.`,
+    summary: `a policy or audit setting change restarts ${settings.distro === "rke2" ? "rke2-server" : "k3s (the server service)"} on control-plane machines only (${CONTROL_PLANE_SELECTOR_TEXT}), one at a time by default (controlPlaneConcurrency); etcd-only and worker machines get no new plan and are not restarted or drained.`,
   };
 }
 

@@ -446,6 +446,13 @@ describe("rancher builders: disabled, policies, restart scope", () => {
     assert.match(r.plan.restartScope.summary, /does not delete files/);
   });
 
+  it("restart scope names the service that restarts: rke2-server on RKE2, k3s on K3s", () => {
+    assert.match(planAudit({ clusterName: "a", kubernetesVersion: RKE2 }).restartScope.summary, /restarts rke2-server on control-plane machines only/);
+    const k3s = planAudit({ clusterName: "a", kubernetesVersion: K3S }).restartScope;
+    assert.deepEqual(k3s.roles, ["control-plane"]);
+    assert.match(k3s.summary, /restarts k3s \(the server service\) on control-plane machines only/);
+  });
+
   it("defaults to the recommended preset; takes a policy object or YAML text; refuses bad policies with their location", () => {
     assert.equal(planAudit({ clusterName: "a", kubernetesVersion: RKE2 }).policy!.yaml, renderPolicy(getPreset("recommended")));
     const text = "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n";
