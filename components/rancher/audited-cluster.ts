@@ -133,7 +133,7 @@ function prepare(name: string, args: AuditedClusterArgs): Prepared {
   if (isPlain(fragment)) {
     const composed = composeRkeConfig(plan, fragment as RkeFragment);
     const rkeConfig = withComposed(rke, composed);
-    return { plan, sharedSource, clusterRest, rkeConfig: userRke === undefined && isEmptyComposition(composed) ? undefined : rkeConfig, composed, ignoreChanges: composed.ignoreChanges };
+    return { plan, sharedSource, clusterRest, rkeConfig, composed, ignoreChanges: composed.ignoreChanges };
   }
 
   // Some of the three fields hold Outputs: compose when they are known. The PSACT entry's index
@@ -174,9 +174,6 @@ function withComposed(rke: Record<string, unknown> | undefined, c: ComposedRkeCo
   return out as rancher2.types.input.ClusterV2RkeConfig;
 }
 
-function isEmptyComposition(c: ComposedRkeConfig): boolean {
-  return RKE_KEYS.every((k) => c[k] === undefined);
-}
 
 export class AuditedCluster extends pulumi.ComponentResource {
   static readonly __pulumiType = TYPE;

@@ -136,8 +136,10 @@ export interface AuditPlan {
 
 export interface ComposedRkeConfig {
   machineGlobalConfig?: string;
-  machineSelectorConfigs?: SelectorConfig[];
-  machineSelectorFiles?: SelectorFile[];
+  /** Always a list (possibly empty): the component owns the whole list, yours plus its own entries. */
+  machineSelectorConfigs: SelectorConfig[];
+  /** Always a list (possibly empty), for the same reason. */
+  machineSelectorFiles: SelectorFile[];
   /** kube-apiserver-arg on control-plane machines (what they will run with). */
   apiServerArgs: string[];
   /** kube-apiserver-arg in machineGlobalConfig. */
@@ -446,7 +448,19 @@ export function composeRkeConfig(plan: AuditPlan, user: RkeFragment | undefined,
     if (settings.ignorePsactHash) ignoreChanges.push(psactHashPath(psactFileIndex));
   }
 
-  return { machineGlobalConfig, machineSelectorConfigs, machineSelectorFiles, apiServerArgs, globalApiServerArgs: globalArgs, psactFileIndex, ignoreChanges };
+  // Always explicit lists, never left out: both fields are Optional+Computed in the rancher2
+  // provider, so a list left out of the inputs keeps its last value without a diff. Turning audit
+  // off (or moving to inline delivery) must remove the entries the component added before, or the
+  // cluster would keep a file entry pointing at the policy object the component then deletes.
+  return {
+    machineGlobalConfig,
+    machineSelectorConfigs: machineSelectorConfigs ?? [],
+    machineSelectorFiles: machineSelectorFiles ?? [],
+    apiServerArgs,
+    globalApiServerArgs: globalArgs,
+    psactFileIndex,
+    ignoreChanges,
+  };
 }
 
 /** Input of auditRkeConfig: the plan input plus the user's own rkeConfig fragment. */

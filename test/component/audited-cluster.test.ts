@@ -252,7 +252,9 @@ describe("AuditedCluster under mocks", function () {
       assert.deepEqual(inputs.rkeConfig.machineSelectorConfigs, [{ machineLabelSelector: CP, config: mod.renderConfigYaml(selectorConfig) }]);
 
       if (m.delivery === "inline") {
-        assert.equal(inputs.rkeConfig.machineSelectorFiles, undefined);
+        // An explicit empty list, never left out: the field is Computed, so a left-out list would
+        // keep the file entry of an earlier selector-files rollout.
+        assert.deepEqual(inputs.rkeConfig.machineSelectorFiles, []);
         assert.equal(created.filter((r) => r.type === SECRET_TYPE || r.type === CONFIGMAP_TYPE).length, 0, "inline: no policy object");
         assert.equal(await promiseOf(c.policySourceName), undefined);
       } else {
@@ -571,7 +573,9 @@ describe("AuditedCluster under mocks", function () {
     assert.equal(c.policyObject, undefined);
     assert.equal(created.filter((r) => r.type === SECRET_TYPE || r.type === CONFIGMAP_TYPE).length, 0);
     const inputs = unwrap(registered("off-cluster").inputs) as { rkeConfig: Json };
-    assert.deepEqual(inputs.rkeConfig, { machineGlobalConfig: "cni: canal\n" });
+    // Explicit empty lists remove the entries an earlier enabled rollout added (the provider keeps a
+    // left-out Computed list as it was, which would leave a file entry pointing at a deleted object).
+    assert.deepEqual(inputs.rkeConfig, { machineGlobalConfig: "cni: canal\n", machineSelectorConfigs: [], machineSelectorFiles: [] });
     assert.equal(await promiseOf(c.policySourceName), undefined);
     assert.equal(await promiseOf(c.policyYaml), undefined);
     assert.deepEqual((await promiseOf(c.restartScope)).roles, []);

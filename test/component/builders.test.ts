@@ -345,7 +345,7 @@ describe("rancher builders: inline delivery (RKE2)", () => {
   it("puts the policy text in the control-plane selector config's audit-policy-file key, no flag for it, no object", () => {
     const r = auditRkeConfig(base({ audit: { preset: "metadata", delivery: "inline", maxAge: 45 } }));
     assert.equal(r.plan.policyObject, undefined);
-    assert.equal(r.machineSelectorFiles, undefined);
+    assert.deepEqual(r.machineSelectorFiles, []);
     assert.equal(r.machineGlobalConfig, undefined, "never machineGlobalConfig: that would reconfigure every worker");
     const cfg = configOf(r.machineSelectorConfigs![0].config);
     assert.deepEqual(r.machineSelectorConfigs![0].machineLabelSelector, CP);
@@ -419,7 +419,7 @@ describe("rancher builders: Pod Security Admission templates", () => {
   it("keeps the webhook entries when audit is disabled, and drops ignoreChanges when asked to", () => {
     const off = auditRkeConfig(psact({ audit: { enabled: false } }));
     assert.equal(off.machineSelectorFiles!.length, 1);
-    assert.equal(off.machineSelectorConfigs, undefined);
+    assert.deepEqual(off.machineSelectorConfigs, []);
     assert.deepEqual(off.ignoreChanges, ["rkeConfig.machineSelectorFiles[0].fileSources[0].secret.items[0].hash"]);
     const noIgnore = auditRkeConfig(psact({ audit: { ignorePsactHash: false } }));
     assert.deepEqual(noIgnore.ignoreChanges, []);
@@ -441,7 +441,7 @@ describe("rancher builders: disabled, policies, restart scope", () => {
     assert.equal(r.plan.policyObject, undefined);
     assert.equal(r.machineGlobalConfig, "cni: canal\n");
     assert.deepEqual(r.machineSelectorConfigs, user.machineSelectorConfigs);
-    assert.equal(r.machineSelectorFiles, undefined);
+    assert.deepEqual(r.machineSelectorFiles, []);
     assert.deepEqual(r.plan.restartScope.roles, []);
     assert.match(r.plan.restartScope.summary, /does not delete files/);
   });
