@@ -136,7 +136,7 @@ class Decoder {
   string(v: Json | undefined, path: string): string | undefined {
     if (v === undefined || v === null) return undefined;
     if (typeof v === "string") return v;
-    this.error(path, `must be a string, got ${typeName(v)}${typeof v === "boolean" ? " (quote it)" : ""}`);
+    this.error(path, `must be a string, got ${typeName(v)}${typeof v === "boolean" || typeof v === "number" ? " (quote it)" : ""}`);
     return undefined;
   }
 
@@ -157,7 +157,7 @@ class Decoder {
     v.forEach((item, i) => {
       if (item === null) out.push("");
       else if (typeof item === "string") out.push(item);
-      else this.error(`${path}[${i}]`, `must be a string, got ${typeName(item)}${typeof item === "boolean" ? " (quote it)" : ""}`);
+      else this.error(`${path}[${i}]`, `must be a string, got ${typeName(item)}${typeof item === "boolean" || typeof item === "number" ? " (quote it)" : ""}`);
     });
     return out;
   }

@@ -2,7 +2,10 @@
  * Request attributes from a recorded audit Event (audit.k8s.io v1 or v1beta1 JSON, or an event
  * with no apiVersion at all, as older logs have), so real logs can be replayed through any policy.
  * The policy is evaluated against the authenticated caller, before impersonation, so `user` is
- * event.user, never event.impersonatedUser.
+ * event.user, never event.impersonatedUser. And it is evaluated on the request's attributes, before
+ * the body is read: a create on a collection has no name then (kube-apiserver fills objectRef.name
+ * from the created object only afterwards, in LogRequestObject), so such an event gets name "",
+ * or replays would match resourceNames rules kube-apiserver never matched.
  */
 import type { RequestAttributes } from "./types";
 
@@ -20,19 +23,21 @@ export function requestFromEvent(event: unknown): RequestAttributes {
   const groups = user === null ? null : Array.isArray(userInfo.groups) ? userInfo.groups.filter((g): g is string => typeof g === "string") : [];
   const ref = (typeof e.objectRef === "object" && e.objectRef !== null ? e.objectRef : {}) as Record<string, unknown>;
   const resource = str(ref.resource);
+  const verb = str(e.verb);
+  const subresource = str(ref.subresource);
   const uri = str(e.requestURI);
   const q = uri.indexOf("?");
   return {
     user,
     groups,
-    verb: str(e.verb),
+    verb,
     resourceRequest: resource !== "",
     apiGroup: str(ref.apiGroup),
     apiVersion: str(ref.apiVersion),
     resource,
-    subresource: str(ref.subresource),
+    subresource,
     namespace: str(ref.namespace),
-    name: str(ref.name),
+    name: verb === "create" && subresource === "" ? "" : str(ref.name),
     path: q >= 0 ? uri.slice(0, q) : uri,
   };
 }

@@ -6,8 +6,9 @@
  */
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
 import { decodePolicyValue } from "./decode";
+import { GO_YAML } from "./goyaml";
 import { PolicyError, type Policy, type PolicyIssue, type VersionOptions } from "./types";
-import { validateDecodedPolicy } from "./validate";
+import { ISSUE_LOCATION, validateDecodedPolicy } from "./validate";
 
 export interface ParseOptions extends VersionOptions {
   /** A file name to put in error messages. */
@@ -46,7 +47,7 @@ class Located {
   /** Line and column of the deepest node that exists along the path (the key itself for unknown keys). */
   locate(issue: PolicyIssue): PolicyIssue {
     if (!this.doc || issue.line !== undefined) return issue;
-    const segments = pathSegments(issue.path);
+    const segments = pathSegments(ISSUE_LOCATION.get(issue) ?? issue.path);
     let node: unknown = this.doc.contents;
     let offset: number | undefined = (node as Node | null)?.range?.[0];
     for (const seg of segments) {
@@ -106,8 +107,8 @@ interface ParsedText {
 function parseText(text: string, source: string | undefined): ParsedText {
   if (typeof text !== "string") throw new PolicyError([{ path: "", message: "the policy text must be a string" }], source);
   const lines = new LineCounter();
-  // YAML 1.1, as kube-apiserver's go-yaml reads it: unquoted yes/no/on/off are booleans there too.
-  const docs = parseAllDocuments(text, { version: "1.1", uniqueKeys: false, lineCounter: lines, prettyErrors: false });
+  // YAML 1.1 as kube-apiserver's go-yaml reads it: unquoted yes/no/on/off are booleans there too.
+  const docs = parseAllDocuments(text, { ...GO_YAML, uniqueKeys: false, lineCounter: lines, prettyErrors: false });
   const list = Array.isArray(docs) ? docs : [];
   const syntax: PolicyIssue[] = [];
   for (const d of list) {
@@ -117,7 +118,9 @@ function parseText(text: string, source: string | undefined): ParsedText {
     }
   }
   if (syntax.length > 0) throw new PolicyError(syntax, source);
-  const nonEmpty = list.filter((d) => d.contents !== null);
+  // A document with no content (a trailing "---", or one holding only comments) is not a document
+  // kube-apiserver would read: only the first document counts, and an empty one is skipped here.
+  const nonEmpty = list.filter((d) => d.contents !== null && !(isScalar(d.contents) && d.contents.value === null && d.contents.source === ""));
   if (nonEmpty.length === 0) {
     throw new PolicyError(
       [{ path: "", message: "the policy file is empty: kube-apiserver refuses it; write an audit.k8s.io/v1 Policy with at least one rule" }],
@@ -132,7 +135,14 @@ function parseText(text: string, source: string | undefined): ParsedText {
     );
   }
   const doc = nonEmpty[0];
-  return { value: doc.toJS({ maxAliasCount: 100 }), located: new Located(doc, lines), duplicates: duplicateKeys(doc, lines) };
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // Alias "bombs": the yaml package refuses excessive alias expansion, as go-yaml does.
+    throw new PolicyError([{ path: "", message: `YAML aliases expand too far (${(e as Error).message}); write the policy without anchors and aliases` }], source);
+  }
+  return { value, located: new Located(doc, lines), duplicates: duplicateKeys(doc, lines) };
 }
 
 /**

@@ -4,6 +4,7 @@
  * makes the delivered file's SHA-256 (and so Rancher's restart stamp) stable across runs.
  */
 import { Document, isMap, isSeq, Pair, Scalar, YAMLMap, YAMLSeq } from "yaml";
+import { GO_YAML } from "./goyaml";
 import type { GroupResources, Policy, PolicyRule } from "./types";
 
 const RULE_ORDER: (keyof PolicyRule)[] = [
@@ -69,7 +70,7 @@ function flowStringLists(node: unknown): void {
 
 /** Canonical YAML text of a policy. parsePolicy(renderPolicy(p)) deep-equals p. */
 export function renderPolicy(policy: Policy): string {
-  const doc = new Document(canonicalPolicyObject(policy), { version: "1.1", aliasDuplicateObjects: false });
+  const doc = new Document(canonicalPolicyObject(policy), { ...GO_YAML, aliasDuplicateObjects: false });
   flowStringLists(doc.contents);
   const text = doc.toString({ lineWidth: 0, minContentWidth: 0, indentSeq: false, flowCollectionPadding: false });
   return text.endsWith("\n") ? text : `${text}\n`;

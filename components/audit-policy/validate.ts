@@ -20,6 +20,13 @@ function dnsSubdomainErrors(value: string): string[] {
   return errs;
 }
 
+/**
+ * Where an issue really is, when its upstream path is not precise enough to find it in a file:
+ * kube-apiserver reports `rules[i].resources.group` without the entry's index. Kept beside the
+ * issue (not in it) so issues stay exactly kube-apiserver's.
+ */
+export const ISSUE_LOCATION = new WeakMap<PolicyIssue, string>();
+
 const invalid = (path: string, badValue: string, detail: string): PolicyIssue => ({
   path,
   message: `Invalid value: ${badValue}: ${detail}`,
@@ -53,17 +60,26 @@ function validateNonResourceURLs(urls: readonly string[], path: string): PolicyI
 
 function validateResources(resources: readonly GroupResources[], path: string, groupWildcard: boolean): PolicyIssue[] {
   const errs: PolicyIssue[] = [];
-  for (const gr of resources) {
+  const located = (issue: PolicyIssue, at: string) => {
+    ISSUE_LOCATION.set(issue, at);
+    return issue;
+  };
+  resources.forEach((gr, i) => {
     const group = gr.group ?? "";
     // Upstream quirk kept on purpose: these paths are not indexed by the resources element.
     if (group !== "" && !(groupWildcard && group === "*")) {
       const msgs = dnsSubdomainErrors(group);
-      if (msgs.length > 0) errs.push(invalid(`${path}.group`, goQuote(group), msgs.join(",")));
+      if (msgs.length > 0) errs.push(located(invalid(`${path}.group`, goQuote(group), msgs.join(",")), `${path}[${i}].group`));
     }
     if ((gr.resourceNames?.length ?? 0) > 0 && (gr.resources?.length ?? 0) === 0) {
-      errs.push(invalid(`${path}.resourceNames`, goJson(gr.resourceNames!), "using resourceNames requires at least one resource"));
+      errs.push(
+        located(
+          invalid(`${path}.resourceNames`, goJson(gr.resourceNames!), "using resourceNames requires at least one resource"),
+          `${path}[${i}].resourceNames`,
+        ),
+      );
     }
-  }
+  });
   return errs;
 }
 

@@ -111,6 +111,50 @@ describe("parsePolicy: strict where kube-apiserver is lenient", () => {
   });
 });
 
+describe("parsePolicy: YAML exactly as kube-apiserver's go-yaml reads it", () => {
+  const usersOf = (item: string) => parsePolicy(`${HEADER}rules:\n- level: Metadata\n  users: [${item}]\n`).rules[0].users;
+
+  it("keeps dates and sexagesimal-looking values strings (go-yaml has no timestamps or base 60)", () => {
+    assert.deepEqual(usersOf("2001-01-01"), ["2001-01-01"]);
+    assert.deepEqual(usersOf("1:20"), ["1:20"]);
+    const p = parsePolicy(`${HEADER}metadata:\n  annotations: {reviewed: 2024-05-01}\nrules:\n- level: None\n`);
+    assert.deepEqual(p.metadata, { annotations: { reviewed: "2024-05-01" } });
+  });
+
+  it("reads Go's integer forms as numbers, which a string field refuses", () => {
+    for (const n of ["0o17", "0X1F", "0B101", "017", "1_000", "1e3"]) {
+      const issues = issuesOf(() => usersOf(n));
+      assert.match(issues[0].message, /must be a string, got the number .* \(quote it\)/, n);
+    }
+  });
+
+  it("renders such strings quoted, so kube-apiserver reads them back as strings", () => {
+    const p = parsePolicy(`${HEADER}metadata:\n  name: "0o17"\nrules:\n- level: Metadata\n  users: ["0o17", "1e3", "2001-01-01"]\n`);
+    const text = renderPolicy(p);
+    assert.match(text, /name: "0o17"/);
+    assert.deepEqual(parsePolicy(text), p);
+  });
+
+  it("ignores an empty trailing document (a final `---`), as kube-apiserver does", () => {
+    assert.equal(parsePolicy(`${HEADER}rules:\n- level: Metadata\n---\n`).rules.length, 1);
+    assert.equal(parsePolicy(`${HEADER}rules:\n- level: Metadata\n---\n# nothing here\n`).rules.length, 1);
+  });
+
+  it("turns an alias bomb into a PolicyError, not a crash", () => {
+    const bomb = ["a: &a [x,x,x,x,x,x,x,x,x,x]", "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]", "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]", "d: [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]", ""].join("\n");
+    const issues = issuesOf(() => parsePolicy(bomb));
+    assert.match(issues[0].message, /aliases expand too far/);
+  });
+
+  it("locates a bad group at its entry although kube-apiserver's path has no index", () => {
+    const issues = issuesOf(() =>
+      parsePolicy(`${HEADER}rules:\n- level: Metadata\n  resources:\n  - group: ""\n    resources: [pods]\n  - group: apps/v1\n    resources: [deployments]\n`),
+    );
+    assert.equal(issues[0].path, "rules[0].resources.group");
+    assert.deepEqual([issues[0].line, issues[0].column], [8, 5]);
+  });
+});
+
 describe("policyFromObject", () => {
   it("applies the same strict checks to objects from code or config", () => {
     const issues = issuesOf(() => policyFromObject({ rules: [{ level: "Metadata", resource: [{ group: "" }] }] }));
