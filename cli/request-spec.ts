@@ -26,7 +26,35 @@ const KEYS: Record<string, string> = {
 };
 
 export const REQUEST_KEYS_HELP =
-  "verb, resource (may be pods/exec), subresource, group (or apiGroup), version, namespace, name, user, groups (comma list), path (a non-resource URL such as /healthz)";
+  "verb, resource (name or name/subresource, e.g. pods/exec), subresource, group (or apiGroup), version, namespace, name, user, groups (comma list), path (a non-resource URL such as /healthz; a ?query is dropped)";
+
+/** The group kube-apiserver adds to every authenticated user but system:anonymous. */
+export const ALL_AUTHENTICATED = "system:authenticated";
+/** The group of the anonymous user (system:anonymous). */
+export const ALL_UNAUTHENTICATED = "system:unauthenticated";
+export const ANONYMOUS = "system:anonymous";
+
+/**
+ * The group kube-apiserver's authenticator adds to a user's groups, or null. As
+ * k8s.io/apiserver's AuthenticatedGroupAdder: every authenticated user but system:anonymous gets
+ * system:authenticated, unless it already has system:authenticated or system:unauthenticated. The
+ * anonymous authenticator gives system:anonymous the group system:unauthenticated.
+ */
+export function implicitGroup(user: string, groups: readonly string[]): string | null {
+  if (groups.includes(ALL_AUTHENTICATED) || groups.includes(ALL_UNAUTHENTICATED)) return null;
+  return user === ANONYMOUS ? ALL_UNAUTHENTICATED : ALL_AUTHENTICATED;
+}
+
+export interface RequestSpecOptions {
+  /** Use groups= exactly as given: do not add system:authenticated / system:unauthenticated. */
+  exactGroups?: boolean;
+}
+
+export interface ParsedRequest {
+  request: RequestAttributes;
+  /** The group added as kube-apiserver adds it (see implicitGroup), or null. */
+  addedGroup: string | null;
+}
 
 /** Splits on whitespace, keeping 'quoted values' and "quoted values" together. */
 function tokens(text: string): string[] {
@@ -39,7 +67,16 @@ function tokens(text: string): string[] {
   return out;
 }
 
-export function parseRequestSpec(text: string): RequestAttributes {
+/** The request attributes of `--request` text (see parseRequest). */
+export function parseRequestSpec(text: string, options: RequestSpecOptions = {}): RequestAttributes {
+  return parseRequest(text, options).request;
+}
+
+/**
+ * Parses `--request` text into the attributes kube-apiserver's policy checker would see: a user
+ * gets the group kube-apiserver's authenticator adds (implicitGroup) unless options.exactGroups.
+ */
+export function parseRequest(text: string, options: RequestSpecOptions = {}): ParsedRequest {
   const fields: Record<string, string> = {};
   for (const tok of tokens(text)) {
     const eq = tok.indexOf("=");
@@ -55,11 +92,19 @@ export function parseRequestSpec(text: string): RequestAttributes {
   let subresource = fields.subresource ?? "";
   if (resource.includes("/")) {
     if (subresource !== "") throw new CliError(`--request: give the subresource either as resource=${resource} or as subresource=, not both`);
-    const slash = resource.indexOf("/");
-    subresource = resource.slice(slash + 1);
-    resource = resource.slice(0, slash);
+    const parts = resource.split("/");
+    if (parts.length !== 2 || parts[0] === "" || parts[1] === "") {
+      throw new CliError(`--request: resource=${resource}: a resource is NAME or NAME/SUBRESOURCE (for example pods or pods/exec)`);
+    }
+    [resource, subresource] = parts;
+  } else if (subresource.includes("/")) {
+    throw new CliError(`--request: subresource=${subresource}: a subresource is one name (for example exec)`);
   }
-  const path = fields.path ?? "";
+  // The policy checker matches the path without its query string (as requestFromEvent does with requestURI).
+  const rawPath = fields.path ?? "";
+  const q = rawPath.indexOf("?");
+  const path = q >= 0 ? rawPath.slice(0, q) : rawPath;
+  if (rawPath !== "" && path === "") throw new CliError(`--request: path=${rawPath}: give the URL path, for example path=/healthz`);
   if (path !== "" && (resource !== "" || fields.namespace || fields.group || fields.name)) {
     throw new CliError("--request: path= makes it a non-resource request; it cannot also have resource, group, namespace or name");
   }
@@ -68,10 +113,11 @@ export function parseRequestSpec(text: string): RequestAttributes {
   }
   if (subresource !== "" && resource === "") throw new CliError("--request: subresource needs a resource");
   const user = fields.user === undefined || fields.user === "" ? null : fields.user;
-  const groups =
-    user === null ? null : (fields.groups ?? "").split(",").map((g) => g.trim()).filter((g) => g !== "");
   if (user === null && fields.groups) throw new CliError("--request: groups= needs user= (a request without a user has no groups)");
-  return {
+  const groups = user === null ? null : (fields.groups ?? "").split(",").map((g) => g.trim()).filter((g) => g !== "");
+  const addedGroup = user === null || groups === null || options.exactGroups ? null : implicitGroup(user, groups);
+  if (addedGroup !== null) groups!.push(addedGroup);
+  const request: RequestAttributes = {
     user,
     groups,
     verb: fields.verb,
@@ -84,6 +130,7 @@ export function parseRequestSpec(text: string): RequestAttributes {
     name: fields.name ?? "",
     path,
   };
+  return { request, addedGroup };
 }
 
 /** The request as key=value text again (only the fields that matter), for output. */
@@ -96,6 +143,6 @@ export function describeRequest(req: RequestAttributes): string {
     if (req.name) parts.push(`name=${req.name}`);
   } else parts.push(`path=${req.path}`);
   parts.push(req.user === null ? "user=(none)" : `user=${req.user}`);
-  if (req.groups && req.groups.length > 0) parts.push(`groups=${req.groups.join(",")}`);
+  if (req.groups !== null) parts.push(`groups=${req.groups.length > 0 ? req.groups.join(",") : "(none)"}`);
   return parts.join(" ");
 }

@@ -14,9 +14,9 @@ import {
 } from "../../components/audit-policy";
 import { CliError, EXIT_OK, EXIT_USAGE, flag, helpText, parseCommand, str, strs, type CommandSpec } from "../args";
 import { Out, type Io } from "../io";
-import { openLines } from "../lines";
 import { droppedWarnings, kubernetesVersionOption, loadPolicy, renderRule, ruleLocations, type LoadedPolicy } from "../policy-source";
-import { describeRequest, parseRequestSpec, REQUEST_KEYS_HELP } from "../request-spec";
+import { describeEarlyEnd, describeLineCap, openLines } from "../lines";
+import { ALL_AUTHENTICATED, ALL_UNAUTHENTICATED, describeRequest, parseRequest, REQUEST_KEYS_HELP } from "../request-spec";
 
 export const spec: CommandSpec = {
   name: "explain",
@@ -27,17 +27,22 @@ export const spec: CommandSpec = {
   ],
   description: [
     `--request takes key=value pairs separated by spaces: ${REQUEST_KEYS_HELP}. A request without user= has no user info, like a failed authentication, and never matches a rule with users or userGroups.`,
+    `As kube-apiserver does, a user gets the group ${ALL_AUTHENTICATED} added to its groups (system:anonymous gets ${ALL_UNAUTHENTICATED} instead), unless groups= already holds one of the two; --exact-groups turns this off. The groups used are printed with the request.`,
     "--events takes a JSON-lines audit log (a file, - for stdin, .gz too) and explains every event; a line that is not an audit event is reported with its line number and skipped.",
     "The policy is loaded as kube-apiserver loads it: keys it would drop are warned about on stderr and ignored.",
   ],
   options: {
     request: { type: "string", multiple: true, value: "'k=v ...'", description: "the request to explain" },
     events: { type: "string", value: "FILE", description: "explain each event of a JSON-lines audit log (- for stdin)" },
+    "exact-groups": { type: "boolean", description: `use groups= of --request exactly as given: do not add ${ALL_AUTHENTICATED} (or ${ALL_UNAUTHENTICATED} for system:anonymous)` },
     json: { type: "boolean", description: "print one JSON object per request (JSON lines)" },
     "kubernetes-version": { type: "string", value: "VERSION", description: 'target Kubernetes version, e.g. "v1.31.5+rke2r1" (group "*" matches only from 1.36; default: newest)' },
   },
   positionals: { min: 1, max: 1, names: "the policy" },
-  exitCodes: ["0  explained", "2  unusable policy, request or events file, or a usage error"],
+  exitCodes: [
+    "0  explained",
+    "2  unusable policy, request or events file (empty, no line of it is an audit event, or it ends early: a truncated .gz, explained up to where it ends), or a usage error",
+  ],
   examples: [
     "rancher-audit explain preset:recommended --request 'verb=get resource=secrets namespace=team-a user=alice'",
     "rancher-audit explain policy.yaml --request 'verb=create resource=pods/exec namespace=prod user=bob groups=devs'",
@@ -88,11 +93,15 @@ const BODIES: Record<Decision["level"], string> = {
 
 type Locations = ReturnType<typeof ruleLocations>;
 
-function human(out: Out, loaded: LoadedPolicy, locs: Locations, ex: Explanation, where: string | undefined): void {
+function human(out: Out, loaded: LoadedPolicy, locs: Locations, ex: Explanation, where: string | undefined, addedGroup: string | null = null): void {
   const s = out.out;
   const at = (i: number) => (locs[i] ? ` (${loaded.label}:${locs[i]!.line})` : "");
   const lines: string[] = [];
   lines.push(`${s.bold("request:")}  ${describeRequest(ex.request)}${where ? s.dim(`  [${where}]`) : ""}`);
+  if (addedGroup !== null) {
+    const why = addedGroup === ALL_AUTHENTICATED ? "kube-apiserver adds it to every authenticated user" : "kube-apiserver gives it to system:anonymous";
+    lines.push(s.dim(`          (${addedGroup} added: ${why}; --exact-groups to turn off)`));
+  }
   if (ex.ruleIndex === null) {
     lines.push(`${s.bold("decided by:")} no rule matches: the default level None applies`);
   } else {
@@ -118,8 +127,8 @@ function human(out: Out, loaded: LoadedPolicy, locs: Locations, ex: Explanation,
   out.print(lines.join("\n"));
 }
 
-function json(ex: Explanation, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({ ...extra, ...ex });
+function json(ex: Explanation, before: Record<string, unknown> = {}, after: Record<string, unknown> = {}): string {
+  return JSON.stringify({ ...before, ...ex, ...after });
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {
@@ -136,7 +145,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
   const asJson = flag(args.values, "json");
   const kubernetesVersion = kubernetesVersionOption(str(args.values, "kubernetes-version"));
-  const parsedRequests = requests.map(parseRequestSpec);
+  const exactGroups = flag(args.values, "exact-groups");
+  if (exactGroups && events !== undefined) throw new CliError("explain: --exact-groups applies to --request only (--events uses the groups recorded in each event)");
+  const parsedRequests = requests.map((r) => parseRequest(r, { exactGroups }));
   if (args.positionals[0] === "-" && events === "-") throw new CliError("explain: the policy and --events cannot both come from stdin (-)");
   const loaded = await loadPolicy(args.positionals[0], io, kubernetesVersion);
   for (const w of droppedWarnings(loaded)) out.error(w);
@@ -144,12 +155,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const locs = ruleLocations(loaded.text, loaded.policy.rules.length);
 
   if (events === undefined) {
-    parsedRequests.forEach((req, i) => {
-      const ex = explainRequest(compiled, req);
-      if (asJson) out.print(json(ex));
+    parsedRequests.forEach(({ request, addedGroup }, i) => {
+      const ex = explainRequest(compiled, request);
+      if (asJson) out.print(json(ex, {}, { addedGroup }));
       else {
         if (i > 0) out.print("");
-        human(out, loaded, locs, ex, undefined);
+        human(out, loaded, locs, ex, undefined, addedGroup);
       }
     });
     return EXIT_OK;
@@ -158,26 +169,47 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const input = await openLines(events, io);
   let malformed = 0;
   let explained = 0;
-  await input.forEach((line, lineNo) => {
-    if (line.trim() === "") return;
-    let req: RequestAttributes;
-    try {
-      req = requestFromEvent(JSON.parse(line));
-    } catch (e) {
-      malformed++;
-      const message = `${input.label}:${lineNo}: not an audit event (${(e as Error).message}); skipped`;
-      if (asJson) out.print(JSON.stringify({ line: lineNo, error: message }));
-      else out.error(`warning: ${message}`);
-      return;
-    }
-    const ex = explainRequest(compiled, req);
-    if (asJson) out.print(json(ex, { line: lineNo }));
-    else {
-      if (explained > 0) out.print("");
-      human(out, loaded, locs, ex, `${input.label}:${lineNo}`);
-    }
-    explained++;
-  });
+  const skip = (lineNo: number, message: string) => {
+    malformed++;
+    const text = `${input.label}:${lineNo}: ${message}; skipped`;
+    if (asJson) out.print(JSON.stringify({ line: lineNo, error: text }));
+    else out.error(`warning: ${text}`);
+  };
+  const read = await input.forEach(
+    (line, lineNo) => {
+      if (line.trim() === "") return;
+      let req: RequestAttributes;
+      try {
+        req = requestFromEvent(JSON.parse(line));
+      } catch (e) {
+        skip(lineNo, `not an audit event (${(e as Error).message})`);
+        return;
+      }
+      const ex = explainRequest(compiled, req);
+      if (asJson) out.print(json(ex, { line: lineNo }));
+      else {
+        if (explained > 0) out.print("");
+        human(out, loaded, locs, ex, `${input.label}:${lineNo}`);
+      }
+      explained++;
+    },
+    (lineNo, size) => skip(lineNo, `longer than ${describeLineCap(input.maxLineBytes)} (${size.toLocaleString("en-US")} bytes)`),
+  );
   if (!asJson) out.error(`explained ${explained} event(s) from ${input.label}${malformed > 0 ? `; ${malformed} malformed line(s) skipped` : ""}`);
-  return explained === 0 && malformed > 0 ? EXIT_USAGE : EXIT_OK;
+  if (read.readError !== undefined) {
+    out.error(
+      `explain: ${input.label} ${describeEarlyEnd(read)}; only the ${read.lines} complete line(s) before were explained. ` +
+        "Was it copied while it was still being written or compressed?",
+    );
+    return EXIT_USAGE;
+  }
+  if (explained === 0) {
+    out.error(
+      malformed > 0
+        ? `explain: no line of ${input.label} is an audit event; is it a kube-apiserver audit log in JSON format?`
+        : `explain: ${input.label} holds no audit event${read.lines === 0 ? " (it is empty)" : ""}`,
+    );
+    return EXIT_USAGE;
+  }
+  return EXIT_OK;
 }

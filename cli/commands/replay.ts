@@ -8,7 +8,7 @@ import { LEVELS, type Level } from "../../components/audit-policy";
 import { CliError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, flag, helpText, intOption, parseCommand, str, type CommandSpec } from "../args";
 import { bytes, num, pct, signedBytes, table } from "../format";
 import { isTty, Out, type Io } from "../io";
-import { openLines } from "../lines";
+import { describeEarlyEnd, describeLineCap, MAX_LINE_BYTES, openLines } from "../lines";
 import { droppedWarnings, kubernetesVersionOption, loadPolicy, type LoadedPolicy } from "../policy-source";
 import { MAX_CLASSES, OTHER } from "../replay/classes";
 import { compileForReplay, MAX_EXAMPLES, MAX_PENDING, replay, type ChangeStats, type ClassStats, type ReplayResult } from "../replay/engine";
@@ -22,7 +22,7 @@ export const spec: CommandSpec = {
   description: [
     "Streams a kube-apiserver audit log (JSON lines; - for stdin; gzip is detected, so .gz files work) in constant memory and reports per policy: requests kept by level, the lines and estimated bytes kube-apiserver would write (each request's stages with the bodies its level would not record removed), Secret/ConfigMap/TokenReview/TokenRequest bodies it would log, and detection coverage (the detection classes of the recommended preset: requests of each class in the log, and how many the policy keeps at the level the detection needs).",
     "With two policies it also lists the request classes (verb, API group, resource/subresource, kind of caller) whose level changes, largest byte change first.",
-    "A log may hold several lines per request (RequestReceived, ResponseStarted, ResponseComplete): a request is counted once, on its final line. A malformed line is counted and reported with its line number, never fatal. A progress bar is drawn on stderr when it is a terminal.",
+    `A log may hold several lines per request (RequestReceived, ResponseStarted, ResponseComplete): a request is counted once, on its final line. A malformed line (not JSON, not an audit event, or longer than ${describeLineCap(MAX_LINE_BYTES)}) is counted and reported with its line number, never fatal. A log that ends early (a .gz cut while it was being compressed or copied) is reported up to where it ends, with a warning, and exits 2. A progress bar is drawn on stderr when it is a terminal.`,
   ],
   options: {
     events: { type: "string", value: "FILE", description: "the audit log to replay (JSON lines, .gz too; - for stdin)" },
@@ -35,7 +35,7 @@ export const spec: CommandSpec = {
   exitCodes: [
     "0  replayed",
     "1  a replayed policy would write Secret, ConfigMap, TokenReview or TokenRequest bodies for requests in this log",
-    "2  unusable policy or events file (or no line of it is an audit event), or a usage error",
+    "2  unusable policy or events file (empty, no line of it is an audit event, or it ends early: a truncated .gz, reported up to where it ends), or a usage error",
   ],
   examples: [
     "rancher-audit replay --events /var/lib/rancher/rke2/server/logs/audit.log preset:recommended",
@@ -102,6 +102,9 @@ function printHuman(out: Out, r: ReplayResult, top: number): void {
     `${s.bold("Replayed")} ${inp.file}${inp.gzip ? " (gzip)" : ""}: ${num(inp.lines)} lines, ${bytes(inp.bytes)}, ` +
       `${num(inp.requests)} requests in ${r.seconds.toFixed(2)} s${rate ? ` (${rate})` : ""}`,
   );
+  if (inp.readError !== null) {
+    out.print(s.yellow(`  the input ${describeEarlyEnd(inp)}: this report covers only the ${num(inp.lines)} complete line(s) before`));
+  }
   if (inp.stageLinesFolded > 0) out.print(`  ${num(inp.stageLinesFolded)} earlier-stage lines were counted with their request's final line`);
   if (inp.malformed.count > 0) {
     out.print(s.yellow(`  ${num(inp.malformed.count)} malformed line(s) skipped:`));
@@ -211,12 +214,26 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (flag(args.values, "json")) out.print(JSON.stringify(reportJson(result, top), null, 2));
   else printHuman(out, result, top);
 
-  if (result.input.events === 0 && result.input.malformed.count > 0) {
-    out.error(`replay: no line of ${result.input.file} is an audit event (${num(result.input.malformed.count)} malformed); is it a kube-apiserver audit log in JSON format?`);
+  const inp = result.input;
+  if (inp.readError !== null) {
+    out.error(
+      `replay: ${inp.file} ${describeEarlyEnd(inp)}; the report covers only the ${num(inp.lines)} complete line(s) before. ` +
+        "Was it copied while it was still being written or compressed? Replay a complete copy.",
+    );
+    return EXIT_USAGE;
+  }
+  if (inp.events === 0) {
+    if (inp.malformed.count > 0) {
+      out.error(`replay: no line of ${inp.file} is an audit event (${num(inp.malformed.count)} malformed); is it a kube-apiserver audit log in JSON format?`);
+    } else if (inp.lines === 0) {
+      out.error(`replay: ${inp.file} is empty: no audit event to replay`);
+    } else {
+      out.error(`replay: ${inp.file} holds no audit event (only ${num(inp.blank)} blank line(s))`);
+    }
     return EXIT_USAGE;
   }
   return result.policies.some((p) => LEAK_KINDS.some((k) => p.leaks[k].count > 0)) ? EXIT_FINDINGS : EXIT_OK;
 }
 
 /** Documented bounds (docs/cli.md). */
-export const BOUNDS = { MAX_CLASSES, MAX_PENDING, MAX_EXAMPLES };
+export const BOUNDS = { MAX_CLASSES, MAX_PENDING, MAX_EXAMPLES, MAX_LINE_BYTES };

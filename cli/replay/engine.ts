@@ -11,7 +11,9 @@
  *   MAX_PENDING_BYTES of text): a line whose request never completes in the log (an exec session
  *   recorded only at ResponseStarted, a truncated log) or that is pushed out of the map is counted
  *   as the request itself.
- * - malformed lines are counted; the first MAX_EXAMPLES line numbers are kept.
+ * - malformed lines are counted; the first MAX_EXAMPLES line numbers are kept. A line longer than
+ *   the line reader's cap (MAX_LINE_BYTES, cli/lines.ts) never reaches the engine whole: it is
+ *   counted as malformed through `longLine`.
  */
 import {
   compilePolicy,
@@ -28,7 +30,8 @@ import {
   type Level,
   type RequestAttributes,
 } from "../../components/audit-policy";
-import type { LineInput } from "../lines";
+import { num } from "../format";
+import { describeLineCap, type LineInput } from "../lines";
 import { BoundedCounters, requestClass } from "./classes";
 import { bodyLeak, LEAK_KINDS, type LeakKind } from "./leaks";
 
@@ -105,6 +108,13 @@ export interface ReplayResult {
     stageLinesFolded: number;
     blank: number;
     malformed: Examples & { messages: string[] };
+    /**
+     * Why the input ended early (a truncated or corrupt gzip stream, a read error), or null when it
+     * was read to its end. The counters cover the lines read before.
+     */
+    readError: string | null;
+    /** With readError: the line the input ended in the middle of (not replayed, not in `lines`), or null. */
+    partialLine: number | null;
   };
   policies: PolicyStats[];
   /** With two policies: class + level change → counters. */
@@ -161,6 +171,8 @@ export class Replayer {
         stageLinesFolded: 0,
         blank: 0,
         malformed: { ...examples(), messages: [] },
+        readError: null,
+        partialLine: null,
       },
       policies: policies.map((p) => newPolicyStats(p.label)),
       changes: policies.length === 2 ? new BoundedCounters<ChangeStats>(() => ({ requests: 0, bytesBefore: 0, bytesAfter: 0 })) : undefined,
@@ -172,6 +184,11 @@ export class Replayer {
     const m = this.result.input.malformed;
     note(m, lineNo);
     if (m.messages.length < MAX_EXAMPLES) m.messages.push(`line ${lineNo}: ${message}`);
+  }
+
+  /** Counts a line the reader skipped because it is longer than its cap. */
+  longLine(lineNo: number, size: number, cap: number): void {
+    this.malformed(lineNo, `longer than ${describeLineCap(cap)} (${num(size)} bytes), skipped`);
   }
 
   /** Feeds one line of the log. */
@@ -279,10 +296,12 @@ export class Replayer {
   }
 
   /** Counts the requests whose final line never came. */
-  finish(lines: number, bytes: number): ReplayResult {
+  finish(lines: number, bytes: number, readError?: string, partialLine?: number): ReplayResult {
     while (this.pending.size > 0) this.flushOldest();
     this.result.input.lines = lines;
     this.result.input.bytes = bytes;
+    this.result.input.readError = readError ?? null;
+    this.result.input.partialLine = partialLine ?? null;
     this.result.seconds = (Date.now() - this.started) / 1000;
     return this.result;
   }
@@ -291,8 +310,11 @@ export class Replayer {
 /** Replays a whole input. */
 export async function replay(input: LineInput, policies: ReplayPolicy[]): Promise<ReplayResult> {
   const r = new Replayer(policies, input.label, input.gzip);
-  const { lines, bytes } = await input.forEach((text, lineNo) => r.line(text, lineNo));
-  return r.finish(lines, bytes);
+  const { lines, bytes, readError, partialLine } = await input.forEach(
+    (text, lineNo) => r.line(text, lineNo),
+    (lineNo, size) => r.longLine(lineNo, size, input.maxLineBytes),
+  );
+  return r.finish(lines, bytes, readError, partialLine);
 }
 
 export function compileForReplay(label: string, policy: Parameters<typeof compilePolicy>[0], options: ReplayOptions): ReplayPolicy {

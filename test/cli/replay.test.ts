@@ -2,10 +2,21 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { cli, EVENTS, lineCount, POLICIES, tmpDir } from "./support";
+import { getPreset } from "../../components/audit-policy";
+import { openLines } from "../../cli/lines";
+import { compileForReplay, replay } from "../../cli/replay/engine";
+import { cli, EVENTS, lineCount, POLICIES, testIo, tmpDir } from "./support";
 
 interface Report {
-  input: { lines: number; events: number; requests: number; malformed: { count: number; lines: number[]; messages: string[] }; gzip: boolean };
+  input: {
+    lines: number;
+    events: number;
+    requests: number;
+    malformed: { count: number; lines: number[]; messages: string[] };
+    gzip: boolean;
+    readError: string | null;
+    partialLine: number | null;
+  };
   policies: {
     label: string;
     requests: number;
@@ -124,6 +135,75 @@ describe("cli replay", () => {
     const safe = await replayJson(["--events", file, "preset:recommended"]);
     assert.equal(safe.code, 0);
     assert.equal(Object.values(safe.report.policies[0].leaks).reduce((n, l) => n + l.count, 0), 0);
+  });
+
+  it("a line longer than the line cap is counted as malformed with its line number; the rest is replayed", async () => {
+    const dir = tmpDir("replay");
+    const lines = fs.readFileSync(path.join(EVENTS, "audit2rbac-demo-v1.jsonl"), "utf8").trim().split("\n");
+    // A huge line (an event with a giant body, or garbage) between real events; the cap is made small.
+    const huge = `{"verb":"get","x":"${"a".repeat(20_000)}"}`;
+    const text = `${[...lines.slice(0, 3), huge, ...lines.slice(3)].join("\n")}\n`;
+    const file = path.join(dir, "long.jsonl");
+    fs.writeFileSync(file, text);
+    fs.writeFileSync(`${file}.gz`, zlib.gzipSync(text));
+    for (const f of [file, `${file}.gz`]) {
+      const input = await openLines(f, testIo(), "--events", { maxLineBytes: 4096 });
+      const r = await replay(input, [compileForReplay("preset:metadata", getPreset("metadata"), {})]);
+      assert.equal(r.input.lines, lines.length + 1);
+      assert.equal(r.input.malformed.count, 1);
+      assert.deepEqual(r.input.malformed.lines, [4]);
+      assert.deepEqual(r.input.malformed.messages, [`line 4: longer than 4 KiB (${huge.length.toLocaleString("en-US")} bytes), skipped`]);
+      assert.equal(r.input.requests, lines.length);
+      assert.equal(r.input.readError, null);
+    }
+  });
+
+  it("a truncated .gz: the report of what was read, a warning naming the cut line, exit 2", async () => {
+    const dir = tmpDir("replay");
+    const src = fs.readFileSync(path.join(EVENTS, "audit2rbac-demo-2017-responsecomplete.jsonl"));
+    const gz = zlib.gzipSync(src);
+    const file = path.join(dir, "cut.jsonl.gz");
+    fs.writeFileSync(file, gz.subarray(0, Math.floor(gz.length / 2)));
+    const { code, report, stderr } = await replayJson(["--events", file, "preset:metadata"]);
+    assert.equal(code, 2);
+    assert.equal(report.input.gzip, true);
+    assert.match(report.input.readError ?? "", /^not valid gzip: unexpected end of file/);
+    const read = report.input.lines;
+    assert.ok(read > 0 && read < lineCount(path.join(EVENTS, "audit2rbac-demo-2017-responsecomplete.jsonl")));
+    assert.equal(report.input.partialLine, read + 1);
+    // The cut line is not replayed (it would be a bogus "not JSON" line).
+    assert.equal(report.input.malformed.count, 0);
+    assert.equal(report.input.requests, read);
+    assert.equal(report.policies[0].requests, read);
+    assert.match(stderr, new RegExp(`cut\\.jsonl\\.gz ends early \\(not valid gzip: unexpected end of file\\) in line ${read + 1}, which is cut off; the report covers only the ${read} complete line\\(s\\) before`));
+    const human = await cli(["replay", "--events", file, "preset:metadata"]);
+    assert.equal(human.code, 2);
+    assert.match(human.stdout, /^Replayed .*cut\.jsonl\.gz \(gzip\)/);
+    assert.match(human.stdout, /the input ends early .* in line \d+, which is cut off: this report covers only the \d+ complete line\(s\) before/);
+    assert.match(human.stdout, /requests kept \(logged\)/);
+  });
+
+  it("a UTF-8 byte order mark before the first event is not a malformed line", async () => {
+    const dir = tmpDir("replay");
+    const src = path.join(EVENTS, "audit2rbac-demo-v1.jsonl");
+    const file = path.join(dir, "bom.jsonl");
+    fs.writeFileSync(file, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), fs.readFileSync(src)]));
+    const { code, report } = await replayJson(["--events", file, "preset:metadata"]);
+    assert.equal(code, 0);
+    assert.equal(report.input.malformed.count, 0);
+    assert.equal(report.input.requests, lineCount(src));
+    const plain = await replayJson(["--events", src, "preset:metadata"]);
+    assert.deepEqual(report.policies, plain.report.policies);
+  });
+
+  it("an input with no audit event at all exits 2 with a message (empty, blank lines only)", async () => {
+    const empty = await cli(["replay", "--events", "-", "preset:recommended"], { stdin: "" });
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /replay: <stdin> is empty: no audit event to replay/);
+    const blank = await cli(["replay", "--events", "-", "preset:recommended", "--json"], { stdin: "\n \r\n\n" });
+    assert.equal(blank.code, 2);
+    assert.match(blank.stderr, /replay: <stdin> holds no audit event \(only 3 blank line\(s\)\)/);
+    assert.equal((JSON.parse(blank.stdout) as Report).input.events, 0);
   });
 
   it("usage errors exit 2", async () => {

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Readable, Writable } from "node:stream";
+import type { Io } from "../../cli/io";
 import { run } from "../../cli/main";
 
 export const REPO = path.resolve(__dirname, "..", "..");
@@ -43,4 +44,15 @@ export function lineCount(file: string): number {
     .readFileSync(file, "utf8")
     .split("\n")
     .filter((l) => l.trim() !== "").length;
+}
+
+/** An Io for calling the CLI's modules directly (openLines, ...), with captured output. */
+export function testIo(options: { stdin?: Buffer | string; cwd?: string } = {}): Io & { stdout: Capture; stderr: Capture } {
+  return {
+    stdout: new Capture(),
+    stderr: new Capture(),
+    stdin: Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]),
+    cwd: options.cwd ?? REPO,
+    env: {},
+  };
 }
