@@ -213,7 +213,9 @@ function rethrowAsConfig(e: unknown, clusterIndex: number | undefined, policyFil
   if (e instanceof AuditConfigError) {
     const key = configKeyFor(e.path, clusterIndex);
     // Policy issues carry "line:column: "; name the file in front, as compilers do.
-    const detail = key === "policyFile" && policyFile ? e.detail.replace(/^(\d+:\d+: )/gm, `${policyFile}:$1`) : e.detail;
+    let detail = key === "policyFile" && policyFile ? e.detail.replace(/^(\d+:\d+: )/gm, `${policyFile}:$1`) : e.detail;
+    // The builders' fix hints name component arguments (audit.allowUnsafePolicy); say the config key.
+    detail = detail.replace(/\baudit\.([A-Za-z]+)\b/g, (_m, k: string) => `${PROJECT}:${k === "policy" ? "policyFile" : k}`);
     throw new ConfigError(key, detail, { unsafeFindings: e.unsafeFindings });
   }
   throw e;
@@ -359,8 +361,14 @@ export function parseStackConfig(values: Record<string, unknown>, options: { pro
     if (c.group && config.delivery === "inline") {
       throw new ConfigError(`clusters[${i}].group`, `groups share a policy object, which delivery "inline" does not use; remove the group or set ${PROJECT}:delivery selector-files`);
     }
-    if (c.group && config.clusters.some((o) => o.name === c.group + "-audit-policy")) {
-      throw new ConfigError(`clusters[${i}].group`, `"${c.group}" collides with a cluster name; choose another group name`);
+    // A group's policy object is named like a cluster's own (`<name>-audit-policy-<hash>`), so a
+    // group named like a cluster that has its own object would make two resources claim one object.
+    const twin = c.group ? config.clusters.find((o) => !o.group && o.name === c.group) : undefined;
+    if (twin) {
+      throw new ConfigError(
+        `clusters[${i}].group`,
+        `"${c.group}" is also the name of a cluster with its own policy object ("${c.group}-audit-policy-<hash>" would be claimed twice); choose another group name, or put cluster "${twin.name}" in the group`,
+      );
     }
   });
   planStack(config);

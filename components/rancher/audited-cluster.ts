@@ -91,6 +91,9 @@ function prepare(name: string, args: AuditedClusterArgs): Prepared {
     if (cluster[fixed] !== undefined) fail(`cluster.${fixed}`, `is set by the component; use the top-level "${fixed === "name" ? "clusterName" : fixed}" argument instead`);
   }
   const audit = args.audit ?? {};
+  if (audit === null || typeof audit !== "object" || Array.isArray(audit)) {
+    fail("audit", `must be an object of audit settings (e.g. { preset: "recommended" }, or { enabled: false } to turn audit off); got ${show(audit)}`);
+  }
   let sharedSource: AuditPolicySource | undefined;
   let auditPlain: Record<string, unknown> = { ...audit };
   if (audit.policySource instanceof AuditPolicySource) {

@@ -1,11 +1,13 @@
 /**
  * The RKE2/K3s config documents Rancher carries as YAML strings (`machineGlobalConfig`,
  * `machineSelectorConfigs[].config`): parsed the way the rancher2 provider and Rancher read them
- * (YAML 1.1, a mapping at the top) and rendered deterministically (keys sorted at every level, list
+ * (go-yaml v2's YAML 1.1, the engine's GO_YAML rules: `2001-12-14` stays a string; a mapping at
+ * the top) and rendered deterministically (keys sorted at every level, list
  * order kept, multi-line strings as literal blocks, no line folding), so the same data always gives
  * the same bytes.
  */
 import { Document, isMap, parseDocument, Scalar, visit } from "yaml";
+import { GO_YAML } from "../audit-policy/goyaml";
 import { fail, show } from "./errors";
 
 export type ConfigMap = Record<string, unknown>;
@@ -17,7 +19,7 @@ export function parseConfigYaml(text: unknown, path: string): ConfigMap {
     fail(path, `must be a YAML string (the rancher2 provider takes this config as YAML text, e.g. "cni: canal\\n"); got ${show(text)}`);
   }
   if (text.trim() === "") return {};
-  const doc = parseDocument(text, { version: "1.1", uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { ...GO_YAML, uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length > 0) {
     fail(path, `is not valid YAML: ${doc.errors[0].message.split("\n")[0]}`);
   }
@@ -47,7 +49,7 @@ function sortedDeep(value: unknown): unknown {
  * inline audit policy stays readable in a diff), one trailing newline.
  */
 export function renderConfigYaml(config: ConfigMap): string {
-  const doc = new Document(sortedDeep(config), { version: "1.1", aliasDuplicateObjects: false });
+  const doc = new Document(sortedDeep(config), { ...GO_YAML, aliasDuplicateObjects: false });
   visit(doc, {
     Scalar(_key, node) {
       if (typeof node.value === "string" && node.value.includes("\n")) node.type = Scalar.BLOCK_LITERAL;

@@ -149,8 +149,11 @@ export function checkNodePath(value: unknown, path: string, example: string): st
   return value;
 }
 
-/** Paths the policy file must never be written to: RKE2/K3s would read it as its own config. */
-function reservedPolicyPath(p: string, distro: Distro): string | undefined {
+/**
+ * Paths neither the policy file nor the audit log may use: RKE2/K3s would read them as their own
+ * config, or Rancher writes something else there.
+ */
+function reservedNodePath(p: string, distro: Distro): string | undefined {
   const etc = `/etc/rancher/${distro}`;
   if (p === `${etc}/config.yaml` || p.startsWith(`${etc}/config.yaml.d/`)) return `${distro} reads that location as its own configuration`;
   if (p === `${etc}/registries.yaml`) return "Rancher writes the private registry configuration there";
@@ -202,11 +205,13 @@ export function resolveAuditSettings(input: unknown, distro: Distro, path = "aud
   } else {
     const raw = a.policyPath === undefined ? defaultPolicyPath(distro) : a.policyPath;
     policyPath = checkNodePath(typeof raw === "string" ? expandDistro(raw, distro) : raw, `${path}.policyPath`, defaultPolicyPath(distro));
-    const reserved = reservedPolicyPath(policyPath, distro);
+    const reserved = reservedNodePath(policyPath, distro);
     if (reserved) fail(`${path}.policyPath`, `${show(policyPath)} is not allowed: ${reserved}; use e.g. "${defaultPolicyPath(distro)}"`);
   }
   const rawLog = a.logPath === undefined ? defaultLogPath(distro) : a.logPath;
   const logPath = checkNodePath(typeof rawLog === "string" ? expandDistro(rawLog, distro) : rawLog, `${path}.logPath`, defaultLogPath(distro));
+  const reservedLog = reservedNodePath(logPath, distro);
+  if (reservedLog) fail(`${path}.logPath`, `${show(logPath)} is not allowed: ${reservedLog}, and kube-apiserver would write audit events into it; use e.g. "${defaultLogPath(distro)}"`);
   if (logPath === policyPath) {
     fail(`${path}.logPath`, `must not be the policy path (${show(policyPath)}): kube-apiserver would write its audit log over the policy file; use e.g. "${defaultLogPath(distro)}"`);
   }

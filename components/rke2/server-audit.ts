@@ -182,13 +182,29 @@ export function planRke2ServerAudit(args: Rke2ServerAuditArgs): Rke2ServerAuditP
   return { files, hosts: plans, useSudo, readyTimeoutSeconds: timeout, dataDir };
 }
 
-/** The connection with `password` and `privateKey` wrapped in pulumi.secret; unset fields left out. */
+/** Connection fields that hold credentials: wrapped in pulumi.secret wherever they appear. */
+const SECRET_CONNECTION_FIELDS = ["password", "privateKey", "privateKeyPassword"] as const;
+
+/**
+ * The connection as given, every field kept (host-key pinning, a bastion `proxy`, an agent socket,
+ * dial limits), with the credentials (also the proxy's) wrapped in pulumi.secret; unset fields
+ * left out.
+ */
 export function secretConnection(c: command.types.input.remote.ConnectionArgs): command.types.input.remote.ConnectionArgs {
-  const out: command.types.input.remote.ConnectionArgs = { host: c.host };
-  if (c.port !== undefined) out.port = c.port;
-  if (c.user !== undefined) out.user = c.user;
-  if (c.password !== undefined) out.password = pulumi.secret(c.password);
-  if (c.privateKey !== undefined) out.privateKey = pulumi.secret(c.privateKey);
+  const wrap = <T extends object>(conn: T): T => {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(conn)) {
+      if (v === undefined) continue;
+      out[k] = (SECRET_CONNECTION_FIELDS as readonly string[]).includes(k) ? pulumi.secret(v) : v;
+    }
+    return out as T;
+  };
+  const out = wrap(c);
+  if (c.proxy !== undefined) {
+    // A plain proxy object gets its credential fields wrapped; a proxy given as an Output is kept
+    // secret as a whole (its fields are not known until the deployment).
+    out.proxy = pulumi.Output.isInstance(c.proxy) || typeof (c.proxy as { then?: unknown }).then === "function" ? pulumi.secret(c.proxy) : wrap(c.proxy);
+  }
   return out;
 }
 

@@ -591,6 +591,8 @@ describe("AuditedCluster under mocks", function () {
       ["retention", { clusterName: "e1", kubernetesVersion: RKE2, audit: { maxBackup: 0 } }, /audit\.maxBackup: must be a whole number of files/],
       ["format", { clusterName: "e1", kubernetesVersion: RKE2, audit: { format: "text" as never } }, /audit\.format: must be one of "json", "legacy"/],
       ["unknown preset", { clusterName: "e1", kubernetesVersion: RKE2, audit: { preset: "all" } }, /audit\.preset: "all" is not a preset/],
+      ["audit: false (not an object)", { clusterName: "e1", kubernetesVersion: RKE2, audit: false as never }, /AuditedCluster "e1": audit: must be an object.*\{ enabled: false \}/],
+      ["audit as a string", { clusterName: "e1", kubernetesVersion: RKE2, audit: "recommended" as never }, /audit: must be an object/],
       ["invalid policy", { clusterName: "e1", kubernetesVersion: RKE2, audit: { policy: "kind: Policy\n" } }, /audit\.policy: the audit policy is not valid/],
       ["unsafe policy", { clusterName: "e1", kubernetesVersion: RKE2, audit: { policy: { apiVersion: "audit.k8s.io/v1", kind: "Policy", rules: [{ level: "RequestResponse" }] } } }, /audit\.policy: the audit policy is unsafe/],
       ["user sets audit-log-path differently", { clusterName: "e1", kubernetesVersion: RKE2, cluster: { rkeConfig: { machineGlobalConfig: "kube-apiserver-arg: [audit-log-path=/tmp/a.log]\n" } } }, /cluster\.rkeConfig\.machineGlobalConfig: kube-apiserver-arg\[0\]: "audit-log-path=\/tmp\/a\.log" conflicts .*set audit\.logPath instead/],

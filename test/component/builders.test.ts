@@ -108,6 +108,9 @@ describe("rancher builders: distribution and settings", () => {
     ["path with a space", { logPath: "/var/log/a b.log" }, "audit.logPath", /whitespace/],
     ["policy inside config.yaml.d", { policyPath: "/etc/rancher/rke2/config.yaml.d/50-audit.yaml" }, "audit.policyPath", /reads that location as its own configuration/],
     ["policy at the PSACT mount", { policyPath: "/etc/rancher/rke2/config/rancher-psact.yaml" }, "audit.policyPath", /Pod Security Admission/],
+    ["log inside config.yaml.d", { logPath: "/etc/rancher/rke2/config.yaml.d/audit.yaml" }, "audit.logPath", /reads that location as its own configuration.*write audit events into it/],
+    ["log on config.yaml", { logPath: "/etc/rancher/rke2/config.yaml" }, "audit.logPath", /own configuration/],
+    ["log at the PSACT mount", { logPath: "/etc/rancher/rke2/config/rancher-psact.yaml" }, "audit.logPath", /Pod Security Admission/],
     ["negative maxAge", { maxAge: -1 }, "audit.maxAge", /whole number of days/],
     ["fractional maxBackup", { maxBackup: 2.5 }, "audit.maxBackup", /whole number of files/],
     ["zero maxSize", { maxSize: 0 }, "audit.maxSize", /whole number of megabytes/],
@@ -166,6 +169,12 @@ describe("rancher builders: config YAML", () => {
     const text = renderConfigYaml({ z: 1, "kube-apiserver-arg": ["b=2", "a=1"], a: { w: true, x: "on" }, p: "l1\nl2\n" });
     assert.equal(text, 'a:\n  w: true\n  x: "on"\nkube-apiserver-arg:\n  - b=2\n  - a=1\np: |\n  l1\n  l2\nz: 1\n');
     assert.deepEqual(parseConfigYaml(text, "x"), { a: { w: true, x: "on" }, "kube-apiserver-arg": ["b=2", "a=1"], p: "l1\nl2\n", z: 1 });
+  });
+
+  it("reads user config as the provider does: an unquoted date stays a string, and is rendered back unchanged", () => {
+    const cfg = parseConfigYaml("node-label: [built=2001-12-14]\nfoo: 2001-12-14\n", "g");
+    assert.deepEqual(cfg, { "node-label": ["built=2001-12-14"], foo: "2001-12-14" });
+    assert.equal(renderConfigYaml(cfg), "foo: 2001-12-14\nnode-label:\n  - built=2001-12-14\n");
   });
 
   it("refuses YAML that is not a mapping, or not YAML", () => {

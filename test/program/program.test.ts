@@ -164,6 +164,12 @@ describe("program: parseStackConfig", () => {
     ["inline with a policy path", minimal({ delivery: "inline", policyPath: "/etc/x.yaml" }), "policyPath", /not used with delivery "inline"/],
     ["inline with a group", { delivery: "inline", clusters: [{ name: "a", kubernetesVersion: "v1.31.5+rke2r1", group: "g" }] }, "clusters[0].group", /delivery "inline" does not use/],
     ["a bad group name", { clusters: [{ name: "a", kubernetesVersion: "v1.31.5+rke2r1", group: "Prod EU" }] }, "clusters[0].group", /lowercase/],
+    [
+      "a group named like a cluster with its own policy object",
+      { clusters: [{ name: "a", kubernetesVersion: "v1.31.5+rke2r1", group: "b" }, { name: "b", kubernetesVersion: "v1.31.5+rke2r1" }] },
+      "clusters[0].group",
+      /"b" is also the name of a cluster with its own policy object/,
+    ],
     ["a bad PSACT template", { clusters: [{ name: "a", kubernetesVersion: "v1.31.5+rke2r1", podSecurityAdmissionTemplate: 3 }] }, "clusters[0].podSecurityAdmissionTemplate", /non-empty string/],
     ["bad labels", { clusters: [{ name: "a", kubernetesVersion: "v1.31.5+rke2r1", labels: ["x"] }] }, "clusters[0].labels", /map of string labels/],
     ["a missing policy file", minimal({ policyFile: "examples/policies/missing.yaml" }), "policyFile", /cannot read.*ENOENT/],
@@ -190,7 +196,11 @@ describe("program: parseStackConfig", () => {
 
     it("refuses an unsafe policy unless allowUnsafePolicy", () => {
       const file = write("unsafe.yaml", "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n  - level: RequestResponse\n");
-      expectConfigError(minimal({ policyFile: file }), "policyFile", /unsafe.*secret-bodies.*allowUnsafePolicy/, dir);
+      const e = expectConfigError(minimal({ policyFile: file }), "policyFile", /unsafe.*secret-bodies/, dir);
+      // The fix hint names the config key, not the component argument.
+      assert.match(e.message, /set rancher-audit:allowUnsafePolicy/);
+      assert.doesNotMatch(e.message, /audit\.allowUnsafePolicy/);
+      assert.ok(e.unsafeFindings && e.unsafeFindings.length > 0);
       assert.equal(parseStackConfig(minimal({ policyFile: file, allowUnsafePolicy: true }), { projectDir: dir }).allowUnsafePolicy, true);
     });
   });

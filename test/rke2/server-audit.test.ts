@@ -197,6 +197,37 @@ describe("Rke2ServerAudit under mocks", function () {
     for (const r of created) assert.ok(!JSON.stringify(r.inputs).includes("hunter2") || isSecret(r.inputs.connection), `${r.name}: password only inside a secret`);
   });
 
+  it("keeps every connection field (host key, bastion, key passphrase, agent socket, dial limits), credentials secret", async () => {
+    const c = new Rke2ServerAudit("full", {
+      hosts: [
+        {
+          name: "a",
+          connection: {
+            host: "10.2.0.1",
+            hostKey: "ssh-ed25519 AAAAC3Nza",
+            privateKey: KEY,
+            privateKeyPassword: "passphrase",
+            agentSocketPath: "/run/ssh-agent.sock",
+            dialErrorLimit: 3,
+            perDialTimeout: 30,
+            proxy: { host: "bastion.example.com", user: "jump", password: "bastion-pw" },
+          },
+        },
+      ],
+    });
+    await settle(c);
+    const conn = registered("full-a-restart").inputs.connection;
+    assert.ok(isSecret(conn));
+    const plain = unwrap(conn) as Record<string, unknown>;
+    assert.equal(plain.hostKey, "ssh-ed25519 AAAAC3Nza");
+    assert.equal(plain.privateKeyPassword, "passphrase");
+    assert.equal(plain.agentSocketPath, "/run/ssh-agent.sock");
+    assert.equal(plain.dialErrorLimit, 3);
+    assert.equal(plain.perDialTimeout, 30);
+    assert.deepEqual((plain.proxy as Record<string, unknown>).host, "bastion.example.com");
+    assert.equal((plain.proxy as Record<string, unknown>).password, "bastion-pw");
+  });
+
   it("a secret given as an Output stays secret, and a host given as an Output is accepted", async () => {
     const c = new Rke2ServerAudit("o", {
       hosts: [{ name: "a", connection: { host: pulumi.output("10.1.0.1"), privateKey: pulumi.secret(KEY) } }],
