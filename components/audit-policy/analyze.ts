@@ -17,17 +17,37 @@
  *   lower-cased HTTP method).
  * - namespaces, object names: every literal plus "" plus one unnamed value.
  * - (group, resource, subresource): per group, every resource and subresource literal the policy
- *   writes for that group (or for group "*"), plus one unnamed resource and subresource.
+ *   writes for that group (or for group "*"), plus one unnamed resource, one unnamed subresource
+ *   and one unnamed long-running subresource (it gets a ResponseStarted event).
  * - non-resource paths: every literal, every `*` prefix, each prefix extended by a character that
  *   no longer spec continues with, and one path that nothing names.
  * Impossible combinations are left out (RequestInfo never yields `get`/`delete` without a name,
  * `deletecollection`/`list`/`watch` with a subresource, a subresource without a name, `create` on a
  * named object without a subresource, nor a non-resource path that parses as a resource path).
  *
- * A rule matches a request iff its user, verb and scope conditions all hold (kube-apiserver's
- * ruleMatches is that conjunction), so the representatives are grouped by which rules accept them
- * in each of those three blocks, and one representative per class is evaluated. The result is
- * exact for the request space above and takes a few milliseconds even for the GCE policy.
+ * Values the policy cannot tell apart are collapsed first: two users, userGroups, namespaces or
+ * object names listed by exactly the same rules (names: the same resources entries; "" apart),
+ * or two API groups whose entries read the same in every rule, behave identically in every
+ * predicate, so one representative per class is kept (the unnamed value for the class of values
+ * nothing lists, else the member the policy lists first, so examples name real values).
+ *
+ * The space is not enumerated as a cross product (its size grows with the product of the
+ * policy's lists: 150 namespaces x 100 resourceNames x 20 groups is 300,000 scopes per user and
+ * verb). A rule matches a request iff each of its conditions holds (kube-apiserver's ruleMatches
+ * is that conjunction; for resource requests: users, userGroups, verbs, namespaces, and the
+ * resources entries, whose group, resource, subresource and resourceNames are checked together),
+ * and the evaluator gives, on the policy stripped to one condition, the rules that accept a value.
+ * So the requests are built one part at a time, tracking the set of rules still matching: the
+ * scope's (group, resource, subresource, name), then the namespace, verb, user and groups. Two
+ * partial requests with the same set (and the same name/subresource emptiness and long-running
+ * flag, which decide what verbs are possible and whether ResponseStarted is written) end in the
+ * same sets whatever comes next, so only the first (in the order of the nested loops a reader
+ * would write: actor, verb, group, resource, namespace, name) is kept. And a value of the next part
+ * only narrows the set differently from the unnamed value if a rule still in the set lists it, so
+ * only those are tried (a name only for the rules whose entries match the resource but for the
+ * name). The work grows with the number of distinct sets of matching rules, not with the product
+ * of the lists; the complete requests are then evaluated on the whole policy. The result is exact
+ * for the request space above.
  */
 import { compilePolicy, evaluateCompiled, matchingRules, type CompiledPolicy } from "./evaluate";
 import { logsSensitiveBody, SENSITIVE_TARGETS, SENSITIVE_VERBS } from "./sensitive";
@@ -40,6 +60,23 @@ export interface AnalyzeOptions extends VersionOptions {
    * `never-matches` finding (the key never applies) that explains what the rule matches without it.
    */
   dropped?: PolicyIssue[];
+  /**
+   * Diagnostic only: when given, the counters of the work done are added to it (not part of the
+   * result, and not a stable measure across versions). Useful to check that the work grows with
+   * the number of distinct combinations of matching rules, not with the product of the lists.
+   */
+  stats?: AnalyzeStats;
+}
+
+/** Work counters of one analyzePolicy call (diagnostic). */
+export interface AnalyzeStats {
+  /** Requests handed to the evaluator (matchingRules or evaluateCompiled), all passes together. */
+  requestsEvaluated: number;
+  /**
+   * Representative requests whose matching rules differ from the set the enumeration derived from
+   * the per-condition classes. Always 0: anything else is a bug in the analysis.
+   */
+  selfCheckFailures: number;
 }
 
 const SEVERITY: Record<FindingId, Severity> = {
@@ -453,27 +490,97 @@ function nonResourceScope(path: string): Scope {
 }
 
 const SUBRESOURCE_CANDIDATES = ["status", "scale", "log", "exec", "eviction", "binding", "token", "ephemeralcontainers", "finalize", "approval"];
+/** An unlisted long-running subresource: it gets a ResponseStarted event where an unlisted ordinary one does not. */
+const LONG_RUNNING_SUBRESOURCE_CANDIDATES = ["log", "exec", "attach", "portforward", "proxy"];
 const PATH_CANDIDATES = ["/metrics", "/openapi/v2", "/livez", "/readyz", "/healthz", "/version", "/"];
 
+/** One class of values of a dimension that no predicate of the policy tells apart. */
+interface ValueClass {
+  /** The representative. */
+  value: string;
+  /** Its position in the dimension's candidate order: examples prefer lower ranks. */
+  rank: number;
+}
+
+/**
+ * Collapses candidates with the same signature (`signature(v)`: which predicates list v, "" when
+ * none does): they behave identically in every rule, so one representative per class is enough.
+ * The representative is the class's first candidate when the signature is empty (the unnamed
+ * value), else the member the policy lists first (`firstListed`). Classes come in candidate order.
+ */
+function valueClasses(
+  candidates: readonly string[],
+  signature: (value: string) => string,
+  firstListed: ReadonlyMap<string, number>,
+): { classes: ValueClass[]; classOf: Map<string, ValueClass> } {
+  const bySignature = new Map<string, { members: string[]; rep: ValueClass; order: number }>();
+  candidates.forEach((value, rank) => {
+    const sig = signature(value);
+    const order = sig === "" ? rank : (firstListed.get(value) ?? Number.MAX_SAFE_INTEGER);
+    const cls = bySignature.get(sig);
+    if (!cls) bySignature.set(sig, { members: [value], rep: { value, rank }, order });
+    else {
+      cls.members.push(value);
+      if (order < cls.order) Object.assign(cls, { rep: { value, rank }, order });
+    }
+  });
+  const classOf = new Map<string, ValueClass>();
+  for (const { members, rep } of bySignature.values()) for (const m of members) classOf.set(m, rep);
+  return { classes: [...bySignature.values()].map((c) => c.rep).sort((a, b) => a.rank - b.rank), classOf };
+}
+
+/** value -> signature: the sorted distinct keys (rule or entry positions) of the lists that hold it. */
+function signatures(lists: Iterable<[key: string, values: readonly string[] | undefined]>): Map<string, string> {
+  const keys = new Map<string, string[]>();
+  for (const [key, values] of lists) {
+    for (const v of values ?? []) {
+      let k = keys.get(v);
+      if (!k) keys.set(v, (k = []));
+      if (k[k.length - 1] !== key) k.push(key);
+    }
+  }
+  return new Map([...keys].map(([v, k]) => [v, k.join(",")]));
+}
+
+/** value -> its first position in the policy (rules in order, each list in order). */
+function policyOrder(lists: Iterable<readonly string[] | undefined>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const values of lists) for (const v of values ?? []) if (!out.has(v)) out.set(v, out.size);
+  return out;
+}
+
+/**
+ * The candidate values of every dimension of a request, collapsed to classes (see the module
+ * comment), and the (resource, subresource) pairs and non-resource paths worth trying.
+ */
 class Space {
   readonly names: Names;
-  readonly actors: Actor[] = [];
-  readonly namespaces: string[];
-  readonly objectNames: string[];
-  readonly apiGroups: string[];
-  readonly resourceScopes: Scope[] = [];
-  readonly nonResourceScopes: Scope[] = [];
+  // Classes of the candidates, which are, in rank order:
+  /** the unnamed user, then the listed users (sorted); */
+  readonly users: ValueClass[];
+  /** the listed userGroups (sorted); */
+  readonly userGroups: ValueClass[];
+  /** the unnamed namespace, "", then the valid listed namespaces (sorted); */
+  readonly namespaces: ValueClass[];
+  /** the unnamed object name, "", then the listed resourceNames (sorted); */
+  readonly objectNames: ValueClass[];
+  /** "", the valid listed groups (sorted), then the unnamed group. */
+  readonly apiGroups: ValueClass[];
+  readonly paths: string[];
+  /** group -> rule -> the classes of resourceNames its entries for that group (with resources) list. */
+  readonly namesListed = new Map<string, Map<number, ValueClass[]>>();
   private readonly resourceAtoms = new Map<string, Set<string>>();
   private readonly subresourceAtoms = new Map<string, Set<string>>();
 
   constructor(policy: Policy, groupWildcard: boolean, excluded: Excluded) {
+    const rules = policy.rules;
     const users = new Set<string>();
     const groups = new Set<string>();
     const namespaces = new Set<string>();
     const objectNames = new Set<string>();
     const apiGroups = new Set<string>();
     const urls = new Set<string>();
-    for (const rule of policy.rules) {
+    for (const rule of rules) {
       rule.users?.forEach((u) => users.add(u));
       rule.userGroups?.forEach((g) => groups.add(g));
       rule.namespaces?.forEach((n) => namespaces.add(n));
@@ -499,35 +606,70 @@ class Space {
       name: unique("example", objectNames),
       group: unique("example.com", apiGroups),
     };
-
-    // Actors: preferred (ordinary) first, so examples in messages read naturally.
-    const groupSets: string[][] = [[AUTHENTICATED], [UNAUTHENTICATED]];
-    for (const g of [...groups].sort()) {
-      if (g !== AUTHENTICATED) groupSets.push([AUTHENTICATED, g]);
-      if (g !== UNAUTHENTICATED) groupSets.push([UNAUTHENTICATED, g]);
-    }
-    for (const user of [this.names.user, ...[...users].sort()]) {
-      for (const gs of groupSets) this.actors.push({ user, groups: gs });
-    }
-    this.actors.push({ user: null, groups: null });
-
-    this.namespaces = [this.names.namespace, "", ...[...namespaces].filter((n) => n !== "" && !excluded.namespaces.has(n)).sort()];
-    this.objectNames = [this.names.name, "", ...[...objectNames].filter((n) => n !== "").sort()];
-    this.apiGroups = ["", ...[...apiGroups].filter((g) => g !== "" && !excluded.groups.has(g)).sort(), this.names.group];
     if (!groupWildcard) this.resourceAtoms.delete("*");
     if (!groupWildcard) this.subresourceAtoms.delete("*");
 
-    for (const group of this.apiGroups) {
-      for (const [resource, subresource] of this.pairs(group)) {
-        for (const namespace of this.namespaces) {
-          for (const name of this.objectNames) {
-            if (subresource !== "" && name === "") continue;
-            this.resourceScopes.push(resourceScope(group, resource, subresource, namespace, name));
-          }
-        }
+    // users, userGroups, namespaces: a value's signature is the rules that list it.
+    const byRule = (pick: (r: PolicyRule) => readonly string[] | undefined) =>
+      signatures(rules.map((r, i): [string, readonly string[] | undefined] => [String(i), pick(r)]));
+    const userSig = byRule((r) => r.users);
+    this.users = valueClasses([this.names.user, ...[...users].sort()], (u) => userSig.get(u) ?? "", policyOrder(rules.map((r) => r.users))).classes;
+    const groupSig = byRule((r) => r.userGroups);
+    this.userGroups = valueClasses([...groups].sort(), (g) => groupSig.get(g) ?? "", policyOrder(rules.map((r) => r.userGroups))).classes;
+    const nsSig = byRule((r) => r.namespaces);
+    this.namespaces = valueClasses(
+      [this.names.namespace, "", ...[...namespaces].filter((n) => n !== "" && !excluded.namespaces.has(n)).sort()],
+      (n) => nsSig.get(n) ?? "",
+      policyOrder(rules.map((r) => r.namespaces)),
+    ).classes;
+
+    // Object names are compared only in entries that list resources (an entry without resources
+    // matches the whole group before looking at names); "" is its own class (no subresource, and
+    // RequestInfo's verbs differ with and without a name).
+    const entries = rules.flatMap((r, i) =>
+      (r.resources ?? []).map((gr, j) => ({ rule: i, key: `${i}.${j}`, group: gr.group ?? "", gr })).filter((e) => !excluded.groups.has(e.group)),
+    );
+    const naming = entries.filter((e) => nonEmpty(e.gr.resources) && nonEmpty(e.gr.resourceNames));
+    const nameSig = signatures(naming.map((e): [string, readonly string[] | undefined] => [e.key, e.gr.resourceNames]));
+    const names = valueClasses(
+      [this.names.name, "", ...[...objectNames].filter((n) => n !== "").sort()],
+      (n) => `${n === "" ? '"" ' : ""}${nameSig.get(n) ?? ""}`,
+      policyOrder(naming.map((e) => e.gr.resourceNames)),
+    );
+    this.objectNames = names.classes;
+    for (const e of naming) {
+      let perRule = this.namesListed.get(e.group);
+      if (!perRule) this.namesListed.set(e.group, (perRule = new Map()));
+      let list = perRule.get(e.rule);
+      if (!list) perRule.set(e.rule, (list = []));
+      for (const n of e.gr.resourceNames ?? []) {
+        const cls = names.classOf.get(n)!;
+        if (!list.includes(cls)) list.push(cls);
       }
     }
-    for (const path of this.paths([...urls])) this.nonResourceScopes.push(nonResourceScope(path));
+
+    // API groups: a rule treats a group by the contents (resources, resourceNames) of its entries
+    // for that group, so groups whose entries read the same in every rule, and that have the
+    // same resources excluded, are one class ("*" entries apply to all groups alike).
+    const contents = new Map<string, Set<string>>();
+    for (const e of entries) {
+      if (e.group === "*") continue;
+      let set = contents.get(e.group);
+      if (!set) contents.set(e.group, (set = new Set()));
+      set.add(`${e.rule}:${JSON.stringify([e.gr.resources ?? null, e.gr.resourceNames ?? null])}`);
+    }
+    const groupSignature = (g: string): string => {
+      const c = [...(contents.get(g) ?? [])].sort().join(";");
+      const out = [...excluded.resources].filter((k) => k.startsWith(`${g}\u0000`)).sort().join(";");
+      return c === "" && out === "" ? "" : `${c}|${out}`;
+    };
+    this.apiGroups = valueClasses(
+      ["", ...[...apiGroups].filter((g) => g !== "" && !excluded.groups.has(g)).sort(), this.names.group],
+      groupSignature,
+      policyOrder(entries.map((e) => [e.group])),
+    ).classes;
+
+    this.paths = this.pathsFor([...urls]);
   }
 
   private atom(map: Map<string, Set<string>>, group: string, value: string): void {
@@ -540,22 +682,30 @@ class Space {
     return [...new Set([...(map.get(group) ?? []), ...(map.get("*") ?? [])])].sort();
   }
 
-  /** Every (resource, subresource) class of a group: literals, plus one unnamed resource and subresource. */
-  private pairs(group: string): [string, string][] {
+  /**
+   * Every (resource, subresource) class of a group: literals, plus one unnamed resource, one
+   * unnamed subresource and one unnamed long-running subresource.
+   */
+  pairs(group: string): [string, string][] {
     const resources = this.atomsFor(this.resourceAtoms, group);
     const subresources = this.atomsFor(this.subresourceAtoms, group);
     const taken = new Set(resources);
     const otherResource = (BUILTIN_RESOURCES[group] ?? []).find((r) => !taken.has(r)) ?? unique("widgets", taken);
-    const otherSub = SUBRESOURCE_CANDIDATES.find((s) => !subresources.includes(s)) ?? unique("subresource", new Set(subresources));
+    const unlisted = (candidates: string[]) => candidates.filter((s) => !subresources.includes(s));
+    const otherSub = unlisted(SUBRESOURCE_CANDIDATES)[0] ?? unique("subresource", new Set(subresources));
+    // Long-running or not decides whether ResponseStarted is written: keep one unlisted of each kind.
+    const others = LONG_RUNNING_SUBRESOURCES.has(otherSub)
+      ? [otherSub, ...unlisted(SUBRESOURCE_CANDIDATES.filter((s) => !LONG_RUNNING_SUBRESOURCES.has(s))).slice(0, 1)]
+      : [otherSub, ...unlisted(LONG_RUNNING_SUBRESOURCE_CANDIDATES).slice(0, 1)];
     const out: [string, string][] = [];
     for (const resource of [otherResource, ...resources]) {
-      for (const sub of ["", ...subresources, otherSub]) out.push([resource, sub]);
+      for (const sub of ["", ...subresources, ...others]) out.push([resource, sub]);
     }
     return out;
   }
 
   /** Non-resource paths: one per class of "which literal does it equal, which prefixes does it start with". */
-  private paths(specs: string[]): string[] {
+  private pathsFor(specs: string[]): string[] {
     const literals = new Set(specs.filter((s) => s !== "*" && !s.endsWith("*")));
     const prefixes = [...new Set(specs.filter((s) => s !== "*" && s.endsWith("*")).map((s) => s.replace(/\*+$/, "")))];
     const longestPrefix = (p: string) => prefixes.filter((x) => p.startsWith(x)).sort((a, b) => b.length - a.length)[0];
@@ -574,7 +724,45 @@ class Space {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Classes: representatives grouped by which rules accept them in one block of conditions
+// Enumeration: distinct combinations of matching rules, without the cross product
+
+/** A set of rule indices as a bit set (bit i = rules[i]). */
+type RuleSet = bigint;
+
+function ruleSet(indices: readonly number[]): RuleSet {
+  if (indices.length === 0) return 0n;
+  let top = 0;
+  for (const i of indices) if (i > top) top = i;
+  const bits = new Array<string>(top + 1).fill("0");
+  for (const i of indices) bits[top - i] = "1";
+  return BigInt(`0b${bits.join("")}`);
+}
+
+function members(set: RuleSet): number[] {
+  const bits = set.toString(2);
+  const out: number[] = [];
+  for (let k = 0; k < bits.length; k++) if (bits.charCodeAt(bits.length - 1 - k) === 49) out.push(k);
+  return out;
+}
+
+/** The engine's evaluator, counting the requests it is handed (AnalyzeStats). */
+class Evaluator {
+  constructor(readonly stats: AnalyzeStats) {}
+
+  matches(compiled: CompiledPolicy, req: RequestAttributes): number[] {
+    this.stats.requestsEvaluated++;
+    return matchingRules(compiled, req);
+  }
+
+  set(compiled: CompiledPolicy, req: RequestAttributes): RuleSet {
+    return ruleSet(this.matches(compiled, req));
+  }
+
+  decide(compiled: CompiledPolicy, req: RequestAttributes): Decision {
+    this.stats.requestsEvaluated++;
+    return evaluateCompiled(compiled, req);
+  }
+}
 
 function strippedPolicy(policy: Policy, pick: (r: PolicyRule) => Partial<PolicyRule>, options: VersionOptions): CompiledPolicy {
   return compilePolicy(
@@ -583,16 +771,291 @@ function strippedPolicy(policy: Policy, pick: (r: PolicyRule) => Partial<PolicyR
   );
 }
 
-function classes<T>(items: readonly T[], key: (item: T) => string): T[] {
-  const seen = new Set<string>();
-  const out: T[] = [];
-  for (const item of items) {
-    const k = key(item);
-    if (seen.has(k)) continue;
-    seen.add(k);
-    out.push(item);
+/**
+ * The classes of one dimension with the rules that accept each (by the evaluator, on a policy
+ * stripped to that dimension's conditions). `base` is what the unnamed class gets: the rules that
+ * do not test the dimension; every class gets base plus the rules that list it.
+ */
+interface Dimension {
+  classes: ValueClass[];
+  sets: RuleSet[];
+  base: RuleSet;
+  /** rule -> indices (in classes) of the classes it accepts beyond base. */
+  listedBy: Map<number, number[]>;
+}
+
+function dimension(classes: ValueClass[], setOf: (value: string) => RuleSet, base: RuleSet): Dimension {
+  const sets = classes.map((c) => setOf(c.value));
+  const listedBy = new Map<number, number[]>();
+  sets.forEach((set, k) => {
+    for (const r of members(set & ~base)) {
+      let list = listedBy.get(r);
+      if (!list) listedBy.set(r, (list = []));
+      list.push(k);
+    }
+  });
+  return { classes, sets, base, listedBy };
+}
+
+/**
+ * `set` narrowed by each class of `dim` that narrows it differently: classes[0] (the unnamed
+ * value, listed nowhere) and the classes some rule of `set` lists. Any other class leaves exactly
+ * what classes[0] leaves (it gets base plus rules outside `set`).
+ */
+function refine(set: RuleSet, dim: Dimension, each: (cls: ValueClass, narrowed: RuleSet) => void): void {
+  each(dim.classes[0], set & dim.sets[0]);
+  const seen = new Set<number>([0]);
+  for (const r of members(set & ~dim.base)) {
+    for (const k of dim.listedBy.get(r) ?? []) {
+      if (seen.has(k)) continue;
+      seen.add(k);
+      each(dim.classes[k], set & dim.sets[k]);
+    }
   }
-  return out;
+}
+
+/**
+ * A partial request: the rules whose conditions on the parts fixed so far all hold. A rule
+ * matches a request iff each of its conditions holds, so fixing a further part intersects `set`
+ * with the rules that accept that part; two combos with the same `set` and `flags` therefore end
+ * in the same sets whatever is fixed next, and only one of them (the lower `rank`) is kept.
+ */
+interface Combo {
+  set: RuleSet;
+  /** What the remaining parts or the result depend on besides `set` (name and subresource empty, long-running, verb). */
+  flags: string;
+  /** Example order, most significant first (unfixed parts 0): the kept combo is the one a nested loop would meet first. */
+  rank: number[];
+  actor: Actor;
+  verb: string;
+  scope: Scope;
+}
+
+/** Where each part goes in Combo.rank, most significant first. */
+interface Layout {
+  user: number;
+  groups: number;
+  kind: number;
+  verb: number;
+  /** Also the non-resource path. */
+  group: number;
+  pair: number;
+  namespace: number;
+  name: number;
+}
+
+/** The main pass: per actor, resource requests then non-resource ones; per verb, scopes in space order. */
+const MAIN_ORDER: Layout = { user: 0, groups: 1, kind: 2, verb: 3, group: 4, pair: 5, namespace: 6, name: 7 };
+/** secret-bodies: per verb, per actor, per namespace, per name (the target is fixed). */
+const TARGET_ORDER: Layout = { verb: 0, user: 1, groups: 2, namespace: 3, name: 4, group: 5, pair: 6, kind: 7 };
+const RANK_SIZE = 8;
+
+function extend(c: Combo, set: RuleSet, slot: number, rank: number, patch: Partial<Combo>): Combo {
+  const r = c.rank.slice();
+  r[slot] = rank;
+  return { ...c, ...patch, set, rank: r };
+}
+
+function compareRanks(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return 0;
+}
+
+type Step = (c: Combo, emit: (next: Combo) => void) => void;
+
+/**
+ * Runs the steps over the starting combos, keeping one combo per (flags, set) after each, and
+ * dropping combos no rule matches (the default decision, None, writes nothing and decides
+ * nothing). Returns the complete combos in rank order.
+ */
+function enumerate(starts: readonly Combo[], steps: readonly Step[]): Combo[] {
+  const distinct = new Map<string, Combo>();
+  const emit = (c: Combo) => {
+    if (c.set === 0n) return;
+    const key = `${c.flags}|${c.set.toString(36)}`;
+    const kept = distinct.get(key);
+    if (!kept || compareRanks(c.rank, kept.rank) < 0) distinct.set(key, c);
+  };
+  starts.forEach(emit);
+  for (const step of steps) {
+    const current = [...distinct.values()];
+    distinct.clear();
+    for (const c of current) step(c, emit);
+  }
+  return [...distinct.values()].sort((a, b) => compareRanks(a.rank, b.rank));
+}
+
+const NO_ACTOR: Actor = { user: null, groups: null };
+
+/**
+ * The request space of a policy, enumerated by distinct sets of matching rules. A rule matches a
+ * request iff all of these hold (kube-apiserver's ruleMatches): its users, its userGroups, its
+ * verbs, and for resource requests its namespaces and its resources entries (group, resource,
+ * subresource and resourceNames, checked together per entry); non-resource requests its
+ * nonResourceURLs. Each is computed by the evaluator on the policy stripped to that condition.
+ */
+class Requests {
+  private readonly users: Dimension;
+  private readonly namespaces: Dimension;
+  private readonly userGroups: Dimension;
+  private readonly nullActor: RuleSet;
+  private readonly verbSets = new Map<string, RuleSet>();
+  private readonly groupSets = new Map<string, RuleSet>();
+  private readonly namespaceSets = new Map<string, RuleSet>();
+  private readonly blocks: Record<"users" | "userGroups" | "actor" | "verbs" | "namespaces" | "entries" | "looseEntries" | "scope", CompiledPolicy>;
+  private readonly probe: Actor;
+
+  constructor(
+    policy: Policy,
+    private readonly space: Space,
+    private readonly groupWildcard: boolean,
+    options: VersionOptions,
+    private readonly ev: Evaluator,
+  ) {
+    const strip = (pick: (r: PolicyRule) => Partial<PolicyRule>) => strippedPolicy(policy, pick, options);
+    const resourceScoped = (r: PolicyRule) => nonEmpty(r.resources) || nonEmpty(r.namespaces);
+    this.blocks = {
+      users: strip((r) => ({ users: r.users })),
+      userGroups: strip((r) => ({ userGroups: r.userGroups })),
+      actor: strip((r) => ({ users: r.users, userGroups: r.userGroups })),
+      verbs: strip((r) => ({ verbs: r.verbs })),
+      // For resource requests: the namespace condition of resource rules, and "never" for
+      // non-resource rules (a rule with neither matches every request).
+      namespaces: strip((r) => ({ namespaces: r.namespaces, nonResourceURLs: resourceScoped(r) ? undefined : r.nonResourceURLs })),
+      // For resource requests: the resources condition (rules without one accept every resource).
+      entries: strip((r) => ({ resources: r.resources })),
+      looseEntries: strip((r) => ({ resources: r.resources?.map((gr) => ({ ...gr, resourceNames: undefined })) })),
+      // For non-resource requests: everything but users, userGroups and verbs.
+      scope: strip((r) => ({ resources: r.resources, namespaces: r.namespaces, nonResourceURLs: r.nonResourceURLs })),
+    };
+    this.probe = { user: space.names.user, groups: [AUTHENTICATED] };
+    const anyone = (user: string | null, groups: string[] | null) => requestOf({ user, groups }, "get", nonResourceScope("/"));
+    const userSet = (u: string) => this.ev.set(this.blocks.users, anyone(u, []));
+    this.users = dimension(space.users, userSet, userSet(space.users[0].value));
+    const groupSet = (gs: string[]) => this.ev.set(this.blocks.userGroups, anyone(space.names.user, gs));
+    this.userGroups = dimension(space.userGroups, (g) => groupSet([g]), groupSet([]));
+    this.nullActor = this.ev.set(this.blocks.actor, anyone(null, null));
+    const nsSet = (ns: string) => this.namespaceSet(ns);
+    this.namespaces = dimension(space.namespaces, nsSet, nsSet(space.namespaces[0].value));
+  }
+
+  private memo(cache: Map<string, RuleSet>, key: string, compute: () => RuleSet): RuleSet {
+    let set = cache.get(key);
+    if (set === undefined) cache.set(key, (set = compute()));
+    return set;
+  }
+
+  private verbSet(verb: string): RuleSet {
+    return this.memo(this.verbSets, verb, () => this.ev.set(this.blocks.verbs, requestOf(NO_ACTOR, verb, nonResourceScope("/"))));
+  }
+
+  private groupSet(groups: string[]): RuleSet {
+    const req = requestOf({ user: this.space.names.user, groups }, "get", nonResourceScope("/"));
+    return this.memo(this.groupSets, groups.join("\u0000"), () => this.ev.set(this.blocks.userGroups, req));
+  }
+
+  private namespaceSet(namespace: string): RuleSet {
+    const req = requestOf(NO_ACTOR, "", resourceScope("", "pods", "", namespace, ""));
+    return this.memo(this.namespaceSets, namespace, () => this.ev.set(this.blocks.namespaces, req));
+  }
+
+  /**
+   * Resource scopes without a namespace: per group class, per (resource, subresource) pair, the
+   * unnamed object name, "" (when there is no subresource), and the names listed in entries of
+   * rules that the name can still decide (they match the pair but not with the unnamed name).
+   */
+  resourceStarts(layout: Layout, target?: { apiGroup: string; resource: string; subresource: string }): Combo[] {
+    const out: Combo[] = [];
+    const unnamed = this.space.objectNames[0];
+    const emptyName = this.space.objectNames.find((c) => c.value === "")!;
+    const groups = target ? [{ value: target.apiGroup, rank: 0 }] : this.space.apiGroups;
+    for (const group of groups) {
+      const pairs: [string, string][] = target ? [[target.resource, target.subresource]] : this.space.pairs(group.value);
+      pairs.forEach(([resource, subresource], p) => {
+        const scopeOf = (name: string) => resourceScope(group.value, resource, subresource, "", name);
+        const entries = (name: string) => this.ev.set(this.blocks.entries, requestOf(this.probe, "", scopeOf(name)));
+        const flags = `${subresource === "" ? "" : "sub"}|${LONG_RUNNING_SUBRESOURCES.has(subresource) ? "long" : ""}`;
+        const add = (name: ValueClass, set: RuleSet) => {
+          const rank = new Array<number>(RANK_SIZE).fill(0);
+          rank[layout.group] = group.rank;
+          rank[layout.pair] = p;
+          rank[layout.name] = name.rank;
+          out.push({ set, flags: `${name.value === "" ? "" : "name"}|${flags}`, rank, actor: NO_ACTOR, verb: "", scope: scopeOf(name.value) });
+        };
+        const named = entries(unnamed.value);
+        add(unnamed, named);
+        if (subresource === "") add(emptyName, entries(""));
+        const undecided = this.ev.set(this.blocks.looseEntries, requestOf(this.probe, "", scopeOf(unnamed.value))) & ~named;
+        const seen = new Set<ValueClass>();
+        for (const r of members(undecided)) {
+          const listed = [...(this.space.namesListed.get(group.value)?.get(r) ?? []), ...((this.groupWildcard && this.space.namesListed.get("*")?.get(r)) || [])];
+          for (const cls of listed) {
+            if (cls.value === "" || seen.has(cls)) continue; // "" is tried above (and has no subresource)
+            seen.add(cls);
+            add(cls, entries(cls.value));
+          }
+        }
+      });
+    }
+    return out;
+  }
+
+  /** Non-resource paths, each with the rules whose scope conditions accept it. */
+  nonResourceStarts(layout: Layout): Combo[] {
+    return this.space.paths.map((path, k) => {
+      const rank = new Array<number>(RANK_SIZE).fill(0);
+      rank[layout.kind] = 1;
+      rank[layout.group] = k;
+      const scope = nonResourceScope(path);
+      return { set: this.ev.set(this.blocks.scope, requestOf(this.probe, "", scope)), flags: "", rank, actor: NO_ACTOR, verb: "", scope };
+    });
+  }
+
+  namespaceStep(layout: Layout, only?: string): Step {
+    const at = (c: Combo, namespace: string) => resourceScope(c.scope.apiGroup, c.scope.resource, c.scope.subresource, namespace, c.scope.name);
+    if (only !== undefined) return (c, emit) => emit(extend(c, c.set & this.namespaceSet(only), layout.namespace, 0, { scope: at(c, only) }));
+    return (c, emit) => refine(c.set, this.namespaces, (cls, set) => emit(extend(c, set, layout.namespace, cls.rank, { scope: at(c, cls.value) })));
+  }
+
+  /** `verbs` in example order; `flags` says what the result depends on after this step. */
+  verbStep(layout: Layout, verbs: readonly string[], flags: (verb: string, c: Combo) => string): Step {
+    return (c, emit) =>
+      verbs.forEach((verb, k) => {
+        if (c.scope.resourceRequest && !possibleResourceRequest(verb, c.scope.name, c.scope.subresource)) return;
+        emit(extend(c, c.set & this.verbSet(verb), layout.verb, k, { verb, flags: flags(verb, c) }));
+      });
+  }
+
+  /** Users (their groups are the next step); with `withoutUserInfo`, also a request without user info. */
+  userStep(layout: Layout, withoutUserInfo: boolean): Step {
+    return (c, emit) => {
+      refine(c.set, this.users, (cls, set) => emit(extend(c, set, layout.user, cls.rank, { actor: { user: cls.value, groups: [] } })));
+      // Last in example order, and kept apart from the users (the groups step passes it through).
+      if (withoutUserInfo) emit(extend(c, c.set & this.nullActor, layout.user, Number.MAX_SAFE_INTEGER, { actor: NO_ACTOR, flags: `${c.flags}|no user info` }));
+    };
+  }
+
+  /** Group sets {base} and {base, g} (see the module comment), g listed by a rule still in the set. */
+  groupStep(layout: Layout): Step {
+    const bases = [AUTHENTICATED, UNAUTHENTICATED];
+    return (c, emit) => {
+      const user = c.actor.user;
+      if (user === null) return emit(c);
+      bases.forEach((base, b) => {
+        const alone = this.groupSet([base]);
+        emit(extend(c, c.set & alone, layout.groups, b, { actor: { user, groups: [base] } }));
+        const seen = new Set<number>();
+        for (const r of members(c.set & ~alone)) {
+          for (const k of this.userGroups.listedBy.get(r) ?? []) {
+            const g = this.userGroups.classes[k];
+            if (g.value === base || seen.has(k)) continue;
+            seen.add(k);
+            emit(extend(c, c.set & this.groupSet([base, g.value]), layout.groups, 2 + 2 * g.rank + b, { actor: { user, groups: [base, g.value] } }));
+          }
+        }
+      });
+    };
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -649,31 +1112,30 @@ const SECRET_FIX =
   `add before it a rule "- level: Metadata" with resources [{group: "", resources: ["secrets", "configmaps", "serviceaccounts/token"]}, ` +
   `{group: "authentication.k8s.io", resources: ["tokenreviews"]}] (as the GCE and kubespray policies do), or lower this rule's level to Metadata`;
 
-function secretBodies(compiled: CompiledPolicy, space: Space, actors: Actor[]): Finding[] {
+function secretBodies(compiled: CompiledPolicy, requests: Requests, ev: Evaluator): Finding[] {
   const byRule = new Map<number, Map<string, RequestAttributes>>();
   for (const target of SENSITIVE_TARGETS) {
-    const namespaces = target.clusterScoped ? [""] : space.namespaces;
-    for (const verb of SENSITIVE_VERBS) {
-      if (!target.responseVerbs.includes(verb) && !target.requestVerbs.includes(verb)) continue;
-      for (const actor of actors) {
-        if (actor.user === null) continue; // failed authentication never reaches the handler that records bodies
-        for (const namespace of namespaces) {
-          for (const name of space.objectNames) {
-            if (!possibleResourceRequest(verb, name, target.subresource)) continue;
-            const req = requestOf(actor, verb, resourceScope(target.apiGroup, target.resource, target.subresource, namespace, name));
-            const d = evaluateCompiled(compiled, req);
-            if (!logsSensitiveBody(target, verb, d)) continue;
-            let targets = byRule.get(d.ruleIndex!);
-            if (!targets) byRule.set(d.ruleIndex!, (targets = new Map()));
-            if (!targets.has(target.label)) targets.set(target.label, req);
-          }
-        }
-      }
+    const verbs = SENSITIVE_VERBS.filter((v) => target.responseVerbs.includes(v) || target.requestVerbs.includes(v));
+    const combos = enumerate(requests.resourceStarts(TARGET_ORDER, target), [
+      requests.namespaceStep(TARGET_ORDER, target.clusterScoped ? "" : undefined),
+      requests.verbStep(TARGET_ORDER, verbs, (verb) => verb),
+      // Failed authentication never reaches the handler that records bodies.
+      requests.userStep(TARGET_ORDER, false),
+      requests.groupStep(TARGET_ORDER),
+    ]);
+    for (const c of combos) {
+      const req = requestOf(c.actor, c.verb, c.scope);
+      if (ruleSet(ev.matches(compiled, req)) !== c.set) ev.stats.selfCheckFailures++;
+      const d = ev.decide(compiled, req);
+      if (!logsSensitiveBody(target, c.verb, d)) continue;
+      let targets = byRule.get(d.ruleIndex!);
+      if (!targets) byRule.set(d.ruleIndex!, (targets = new Map()));
+      if (!targets.has(target.label)) targets.set(target.label, req);
     }
   }
   const findings: Finding[] = [];
   for (const [index, targets] of byRule) {
-    const level = evaluateCompiled(compiled, [...targets.values()][0]).level;
+    const level = ev.decide(compiled, [...targets.values()][0]).level;
     const what = level === "RequestResponse" ? "request and response bodies" : "request bodies";
     const list = [...targets].map(([label, req]) => `${label} (e.g. ${describeRequest(req)})`).join("; ");
     findings.push(
@@ -739,7 +1201,7 @@ function cisActors(policy: Policy, names: Names): Actor[] {
   ];
 }
 
-function cisCoverage(policy: Policy, compiled: CompiledPolicy, space: Space): Finding[] {
+function cisCoverage(policy: Policy, compiled: CompiledPolicy, space: Space, ev: Evaluator): Finding[] {
   const findings: Finding[] = [];
   const actors = cisActors(policy, space.names);
   for (const item of CIS_ITEMS) {
@@ -754,7 +1216,7 @@ function cisCoverage(policy: Policy, compiled: CompiledPolicy, space: Space): Fi
           resourceScope(item.apiGroup, item.resource, item.subresource, item.clusterScoped ? "" : space.names.namespace, named ? space.names.name : ""),
         );
         checked++;
-        const decision = evaluateCompiled(compiled, req);
+        const decision = ev.decide(compiled, req);
         if (!writesEvent(decision, req)) missed.push({ req, decision });
       }
     }
@@ -835,36 +1297,37 @@ export function analyzePolicy(policy: Policy, options: AnalyzeOptions = {}): Fin
   const groupWildcard = supportsGroupWildcard(options.kubernetesVersion);
   const compiled = compilePolicy(policy, versionOptions);
   const rules = policy.rules ?? [];
+  const stats = options.stats ?? { requestsEvaluated: 0, selfCheckFailures: 0 };
+  const ev = new Evaluator(stats);
 
   const nm = neverMatches(policy, groupWildcard, options.kubernetesVersion);
   const findings: Finding[] = [...nm.findings];
   for (const issue of options.dropped ?? []) findings.push(droppedFinding(policy, issue));
 
   const space = new Space(policy, groupWildcard, nm.excluded);
-  const sig = (c: CompiledPolicy, req: RequestAttributes) => matchingRules(c, req).join(",");
-  const userBlock = strippedPolicy(policy, (r) => ({ users: r.users, userGroups: r.userGroups }), versionOptions);
-  const verbBlock = strippedPolicy(policy, (r) => ({ verbs: r.verbs }), versionOptions);
-  const scopeBlock = strippedPolicy(policy, (r) => ({ resources: r.resources, namespaces: r.namespaces, nonResourceURLs: r.nonResourceURLs }), versionOptions);
+  const requests = new Requests(policy, space, groupWildcard, versionOptions, ev);
+  const actorSteps = [requests.userStep(MAIN_ORDER, true), requests.groupStep(MAIN_ORDER)];
+  // The result depends on the matching rules and, through ResponseStarted, on whether the request is long-running.
+  const longRunning = (verb: string, c: Combo) => (c.scope.resourceRequest && (LONG_RUNNING_VERBS.has(verb) || LONG_RUNNING_SUBRESOURCES.has(c.scope.subresource)) ? "long" : "");
+  const combos = [
+    ...enumerate(requests.resourceStarts(MAIN_ORDER), [
+      requests.namespaceStep(MAIN_ORDER),
+      requests.verbStep(MAIN_ORDER, RESOURCE_VERBS, longRunning),
+      ...actorSteps,
+    ]),
+    ...enumerate(requests.nonResourceStarts(MAIN_ORDER), [requests.verbStep(MAIN_ORDER, NON_RESOURCE_VERBS, longRunning), ...actorSteps]),
+  ].sort((a, b) => compareRanks(a.rank, b.rank));
 
-  const probeScope = nonResourceScope("/");
-  const actors = classes(space.actors, (a) => `${a.user === null}|${sig(userBlock, requestOf(a, "get", probeScope))}`);
-  const noActor: Actor = { user: null, groups: null };
-  const resourceVerbs = classes(RESOURCE_VERBS, (v) => `${verbCategory(v)}|${sig(verbBlock, requestOf(noActor, v, probeScope))}`);
-  const nonResourceVerbs = classes(NON_RESOURCE_VERBS, (v) => sig(verbBlock, requestOf(noActor, v, probeScope)));
-  const resourceScopes = classes(
-    space.resourceScopes,
-    (s) => `${s.name === ""}|${s.subresource === ""}|${sig(scopeBlock, requestOf(noActor, "", s))}`,
-  );
-  const nonResourceScopes = classes(space.nonResourceScopes, (s) => sig(scopeBlock, requestOf(noActor, "", s)));
-
-  // One pass: who decides each class of request, and which rules it also matches.
+  // Who decides each class of request, and which rules it also matches.
   const decides: boolean[] = rules.map(() => false);
   const matched: boolean[] = rules.map(() => false);
   const shadowers: Set<number>[] = rules.map(() => new Set());
   const shadowExample: ({ req: RequestAttributes; by: number } | undefined)[] = rules.map(() => undefined);
   let anyEvent = false;
-  const visit = (req: RequestAttributes) => {
-    const matches = matchingRules(compiled, req);
+  for (const c of combos) {
+    const req = requestOf(c.actor, c.verb, c.scope);
+    const matches = ev.matches(compiled, req);
+    if (ruleSet(matches) !== c.set) stats.selfCheckFailures++;
     if (matches.length > 0) {
       const decider = matches[0];
       decides[decider] = true;
@@ -875,17 +1338,7 @@ export function analyzePolicy(policy: Policy, options: AnalyzeOptions = {}): Fin
         if (shadowExample[j] === undefined) shadowExample[j] = { req, by: decider };
       }
     }
-    if (!anyEvent && writesEvent(evaluateCompiled(compiled, req), req)) anyEvent = true;
-  };
-  for (const actor of actors) {
-    for (const verb of resourceVerbs) {
-      for (const scope of resourceScopes) {
-        if (possibleResourceRequest(verb, scope.name, scope.subresource)) visit(requestOf(actor, verb, scope));
-      }
-    }
-    for (const verb of nonResourceVerbs) {
-      for (const scope of nonResourceScopes) visit(requestOf(actor, verb, scope));
-    }
+    if (!anyEvent && writesEvent(ev.decide(compiled, req), req)) anyEvent = true;
   }
 
   const flaggedRules = new Set(nm.findings.map((f) => /^rules\[(\d+)\]/.exec(f.path)?.[1]).filter((x) => x !== undefined));
@@ -927,8 +1380,8 @@ export function analyzePolicy(policy: Policy, options: AnalyzeOptions = {}): Fin
       ),
     );
   } else {
-    findings.push(...cisCoverage(policy, compiled, space));
+    findings.push(...cisCoverage(policy, compiled, space, ev));
   }
-  findings.push(...secretBodies(compiled, space, actors));
+  findings.push(...secretBodies(compiled, requests, ev));
   return findings.sort(compareFindings);
 }

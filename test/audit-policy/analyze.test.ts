@@ -9,6 +9,7 @@ import * as path from "node:path";
 
 import { analyzePolicy, compilePolicy, decodePolicy, evaluateCompiled, matchingRules, parsePolicy, PolicyError } from "../../components/audit-policy";
 import type { Finding, Level, Policy, PolicyRule, RequestAttributes, Stage } from "../../components/audit-policy";
+import type { AnalyzeStats } from "../../components/audit-policy/analyze";
 
 const POLICIES_DIR = path.join(__dirname, "..", "fixtures", "policies");
 
@@ -626,20 +627,32 @@ interface Target {
   leaksAt: Level[];
 }
 
-/** The brute-force request space (independent of the policy, so built once). */
-const BRUTE = (() => {
+/** The values a brute-force request space is built from: every combination is tried. */
+interface Vocabulary {
+  users: string[];
+  groupSets: string[][];
+  apiGroups: string[];
+  resources: string[];
+  subresources: string[];
+  namespaces: string[];
+  names: string[];
+  paths: string[];
+}
+
+/** A brute-force request space (independent of the policy, so built once per vocabulary). */
+function bruteSpace(v: Vocabulary): { requests: RequestAttributes[]; targets: Target[] } {
   const actors: { user: string | null; groups: string[] | null }[] = [{ user: null, groups: null }];
-  for (const user of ["u1", "u2", "zed"]) for (const groups of [[A], [U], [A, "g1"], [U, "g1"], [A, U]]) actors.push({ user, groups });
+  for (const user of v.users) for (const groups of v.groupSets) actors.push({ user, groups });
   const requests: RequestAttributes[] = [];
   const targets: Target[] = [];
   const base = { apiVersion: "v1", path: "/x" };
   for (const actor of actors) {
     for (const verb of RESOURCE_VERBS) {
-      for (const apiGroup of ["", "apps", "other.io"]) {
-        for (const resource of ["pods", "deployments", "widgets"]) {
-          for (const subresource of ["", "log", "scale", "exec"]) {
-            for (const namespace of ["ns1", "", "other"]) {
-              for (const name of ["", "n1", "x"]) {
+      for (const apiGroup of v.apiGroups) {
+        for (const resource of v.resources) {
+          for (const subresource of v.subresources) {
+            for (const namespace of v.namespaces) {
+              for (const name of v.names) {
                 if (possible(verb, name, subresource)) requests.push({ ...base, ...actor, verb, resourceRequest: true, apiGroup, resource, subresource, namespace, name });
               }
             }
@@ -648,7 +661,7 @@ const BRUTE = (() => {
       }
     }
     for (const verb of ["get", "delete", "post"]) {
-      for (const p of ["/healthz", "/healthzx", "/healthz/etcd", "/api", "/apis", "/metrics", "/livez", "/livezx"]) {
+      for (const p of v.paths) {
         requests.push({ ...base, ...actor, verb, resourceRequest: false, apiGroup: "", resource: "", subresource: "", namespace: "", name: "", path: p });
       }
     }
@@ -667,8 +680,8 @@ const BRUTE = (() => {
       for (const verb of RESOURCE_VERBS) {
         const leaksAt: Level[] = [...(t.request.includes(verb) ? ["Request" as Level] : []), ...(t.rr.includes(verb) ? ["RequestResponse" as Level] : [])];
         if (leaksAt.length === 0) continue;
-        for (const namespace of ["ns1", "", "other"]) {
-          for (const name of ["", "n1", "x"]) {
+        for (const namespace of v.namespaces) {
+          for (const name of v.names) {
             if (!possible(verb, name, t.subresource)) continue;
             const req = { ...base, ...actor, verb, resourceRequest: true, apiGroup: t.apiGroup, resource: t.resource, subresource: t.subresource, namespace, name };
             targets.push({ req, leaksAt });
@@ -678,12 +691,25 @@ const BRUTE = (() => {
     }
   }
   return { requests, targets };
-})();
+}
 
-function bruteForce(policy: Policy): Brute {
+const PATHS = ["/healthz", "/healthzx", "/healthz/etcd", "/api", "/apis", "/metrics", "/livez", "/livezx"];
+
+const BRUTE = bruteSpace({
+  users: ["u1", "u2", "zed"],
+  groupSets: [[A], [U], [A, "g1"], [U, "g1"], [A, U]],
+  apiGroups: ["", "apps", "other.io"],
+  resources: ["pods", "deployments", "widgets"],
+  subresources: ["", "log", "scale", "exec"],
+  namespaces: ["ns1", "", "other"],
+  names: ["", "n1", "x"],
+  paths: PATHS,
+});
+
+function bruteForce(policy: Policy, space = BRUTE): Brute {
   const compiled = compilePolicy(policy);
   const out: Brute = { decided: new Set(), matched: new Set(), anyEvent: false, leaks: new Set() };
-  for (const req of BRUTE.requests) {
+  for (const req of space.requests) {
     const m = matchingRules(compiled, req);
     if (m.length > 0) out.decided.add(m[0]);
     for (const j of m) out.matched.add(j);
@@ -692,7 +718,7 @@ function bruteForce(policy: Policy): Brute {
       if (writesEvent(d.level, d.omitStages, req)) out.anyEvent = true;
     }
   }
-  for (const { req, leaksAt } of BRUTE.targets) {
+  for (const { req, leaksAt } of space.targets) {
     const d = evaluateCompiled(compiled, req);
     if (d.ruleIndex === null || d.omitStages.includes("ResponseComplete")) continue;
     if (leaksAt.includes(d.level)) out.leaks.add(d.ruleIndex);
@@ -736,5 +762,222 @@ describe("analyzePolicy agrees with a brute-force enumeration (random policies)"
     assert.ok(shadowedSeen > 5, `only ${shadowedSeen} shadowed rules generated`);
     assert.ok(leaksSeen > 5, `only ${leaksSeen} leaking rules generated`);
     assert.ok(deadSeen > 0 && silentSeen > 0, `dead rules: ${deadSeen}, policies that log nothing: ${silentSeen}`);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Long lists: values the policy cannot tell apart are collapsed into classes
+
+const WIDE_NAMESPACES = ["ns1", "ns2"];
+const WIDE_NAMES = ["n1", "n2"];
+const WIDE_GROUPS = ["a.io", "b.io"];
+
+/**
+ * Random policies that list several namespaces, resourceNames, users, userGroups and API groups
+ * per rule (often the same ones, so they fall into one class; sometimes overlapping, so they do
+ * not), and entries repeated for a second group or for group "*".
+ */
+function randomWidePolicy(rand: () => number): Policy {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+  const subset = <T>(xs: readonly T[], p: number): T[] => xs.filter(() => rand() < p);
+  const levels: Level[] = ["None", "Metadata", "Request", "RequestResponse"];
+  const rules: PolicyRule[] = [];
+  const n = 2 + Math.floor(rand() * 5);
+  for (let i = 0; i < n; i++) {
+    const rule: PolicyRule = { level: pick(levels) };
+    if (rand() < 0.3) rule.users = subset(["u1", "u2"], 0.6);
+    if (rand() < 0.3) rule.userGroups = subset(["g1", "g2", A, U], 0.5);
+    if (rand() < 0.15) rule.omitStages = subset(["RequestReceived", "ResponseStarted", "ResponseComplete"] as Stage[], 0.5);
+    const kind = rand();
+    // Verbs valid for the rule's kind; no resourceNames with deletecollection (a never-matches element).
+    if (rand() < 0.35) rule.verbs = subset(kind < 0.7 ? ["get", "list", "watch", "update", "patch", "delete", "deletecollection"] : ["get", "delete"], 0.5);
+    const namesAllowed = !(rule.verbs ?? []).includes("deletecollection");
+    if (kind < 0.7) {
+      if (rand() < 0.5) rule.namespaces = pick([WIDE_NAMESPACES, ["ns1"], ["ns2"], ["ns2", ""]]);
+      if (rand() < 0.85) {
+        rule.resources = [];
+        for (let k = 0; k < 1 + Math.floor(rand() * 3); k++) {
+          const group = rand() < 0.45 ? "" : rand() < 0.7 ? pick(WIDE_GROUPS) : "*";
+          const resources = subset(group === "" ? ["pods", "pods/log", "pods/*", "*/log", "*"] : ["widgets", "widgets/log", "*/log", "*"], 0.35);
+          const gr: { group: string; resources?: string[]; resourceNames?: string[] } = { group };
+          if (resources.length > 0) {
+            gr.resources = resources;
+            if (namesAllowed && rand() < 0.5) gr.resourceNames = pick([WIDE_NAMES, ["n1"], ["n2"]]);
+          }
+          rule.resources.push(gr);
+          if (group !== "" && group !== "*" && rand() < 0.5) rule.resources.push({ ...gr, group: WIDE_GROUPS.find((g) => g !== group)! });
+        }
+      }
+    } else if (kind < 0.85) {
+      rule.nonResourceURLs = subset(["/healthz", "/healthz*", "/api*", "/livez"], 0.5);
+      if (rule.nonResourceURLs.length === 0) rule.nonResourceURLs = ["/healthz*"];
+    }
+    rules.push(rule);
+  }
+  return policyOf(rules);
+}
+
+/** Every listed value, plus "", and one value nothing lists, in each dimension (built when first used). */
+const wideSpace = () => bruteSpace({
+  users: ["u1", "u2", "zed"],
+  groupSets: [[A], [U], [A, "g1"], [U, "g1"], [A, "g2"], [U, "g2"], [A, U]],
+  apiGroups: ["", ...WIDE_GROUPS, "other.io"],
+  resources: ["pods", "widgets"],
+  // "exec": an unlisted long-running subresource (for matching, any unlisted one is the same).
+  subresources: ["", "log", "exec"],
+  namespaces: [...WIDE_NAMESPACES, "", "other"],
+  names: ["", ...WIDE_NAMES, "x"],
+  paths: PATHS,
+});
+
+const newStats = (): AnalyzeStats => ({ requestsEvaluated: 0, selfCheckFailures: 0 });
+
+describe("analyzePolicy with long lists (equivalence classes of values)", () => {
+  it("agrees with a brute-force enumeration over 25 seeded random policies with several namespaces, names, groups and users per rule", () => {
+    const rand = prng(0xc1a55);
+    const space = wideSpace();
+    let collapsed = 0;
+    let shadowedSeen = 0;
+    let leaksSeen = 0;
+    for (let n = 0; n < 25; n++) {
+      const policy = randomWidePolicy(rand);
+      const what = JSON.stringify(policy.rules);
+      const stats = newStats();
+      const findings = analyzePolicy(policy, { stats });
+      assert.equal(stats.selfCheckFailures, 0, `${what}: self-check`);
+      assert.deepEqual(
+        findings.filter((f) => f.id === "never-matches" && !/^rules\[\d+\]$/.test(f.path)),
+        [],
+        `${what}: the random vocabulary has no never-matching elements`,
+      );
+      const brute = bruteForce(policy, space);
+      const expectShadowed = policy.rules.map((_, i) => i).filter((i) => brute.matched.has(i) && !brute.decided.has(i));
+      const expectDead = policy.rules.map((_, i) => i).filter((i) => !brute.matched.has(i));
+      shadowedSeen += expectShadowed.length;
+      leaksSeen += brute.leaks.size;
+      if (policy.rules.some((r) => (r.namespaces?.length ?? 0) > 1 || (r.resources ?? []).some((gr) => (gr.resourceNames?.length ?? 0) > 1))) collapsed++;
+      assert.deepEqual(withId(findings, "shadowed-rule").map((f) => f.path), expectShadowed.map((i) => `rules[${i}]`), `${what}: shadowed`);
+      assert.deepEqual(withId(findings, "never-matches").map((f) => f.path), expectDead.map((i) => `rules[${i}]`), `${what}: matches nothing`);
+      assert.equal(withId(findings, "logs-nothing").length, brute.anyEvent ? 0 : 1, `${what}: logs-nothing`);
+      assert.deepEqual(
+        withId(findings, "secret-bodies").map((f) => f.path),
+        [...brute.leaks].sort((a, b) => a - b).map((i) => `rules[${i}]`),
+        `${what}: secret-bodies`,
+      );
+    }
+    assert.ok(collapsed > 8, `only ${collapsed} policies list several namespaces or names in one place`);
+    assert.ok(shadowedSeen > 5, `only ${shadowedSeen} shadowed rules generated`);
+    assert.ok(leaksSeen > 5, `only ${leaksSeen} leaking rules generated`);
+  });
+
+  it("names a real listed value in examples: the first the policy lists of its class", () => {
+    const findings = analyzePolicy(
+      policyOf([
+        { level: "None", namespaces: ["zeta", "alpha", "mid"], verbs: ["get"] },
+        { level: "RequestResponse", namespaces: ["zeta", "alpha", "mid"], resources: [{ group: "", resources: ["configmaps"], resourceNames: ["later", "first-listed"] }] },
+        METADATA_FOR_SECRETS,
+        { level: "Metadata" },
+      ]),
+    );
+    assert.deepEqual(keys(findings), ["secret-bodies rules[1]"]);
+    assert.match(only(findings, "secret-bodies", "rules[1]").message, /update configmaps "later" in namespace "zeta" by user "alice"/);
+  });
+
+  it("counts an unlisted long-running subresource: get pods/log gets a ResponseStarted event", () => {
+    const policy = policyOf([{ level: "Metadata", verbs: ["get"], omitStages: ["RequestReceived", "ResponseComplete"] }]);
+    assert.ok(bruteForce(policy).anyEvent);
+    const findings = analyzePolicy(policy);
+    assert.deepEqual(withId(findings, "logs-nothing"), []);
+    assert.ok(withId(findings, "cis-3.2.2").length > 0, "short requests are still not logged");
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Large policies: the result, and a bound on the work (no timing assertions: see npm run bench)
+
+const range = (n: number, f: (i: number) => string): string[] => Array.from({ length: n }, (_, i) => f(i));
+
+/** A rule listing `ns` namespaces, one with `names` resourceNames, one with `groups` API groups, and planted findings. */
+function wideListsPolicy(ns: number, names: number, groups: number): Policy {
+  const namespaces = range(ns, (i) => `ns-${i}`);
+  const objectNames = range(names, (i) => `app-${i}`);
+  const apiGroups = range(groups, (i) => `g${i}.example.com`);
+  return policyOf([
+    { level: "None", users: ["system:kube-proxy"], verbs: ["watch"], resources: [{ group: "", resources: ["endpoints", "services"] }] },
+    { level: "None", namespaces, verbs: ["get", "list", "watch"] },
+    // Planted: ConfigMap bodies at RequestResponse in the first ten namespaces.
+    { level: "RequestResponse", namespaces: namespaces.slice(0, 10), resources: [{ group: "", resources: ["configmaps"] }] },
+    { level: "Request", resources: [{ group: "apps", resources: ["deployments", "deployments/scale"], resourceNames: objectNames }] },
+    // Planted: shadowed by rules[1] (reads) and rules[3] (everything else on those names).
+    { level: "Metadata", resources: [{ group: "apps", resources: ["deployments"], resourceNames: objectNames.slice(0, names / 2) }] },
+    { level: "RequestResponse", resources: apiGroups.map((group) => ({ group })) },
+    // Planted: shadowed by rules[1] and rules[5].
+    { level: "Metadata", resources: [{ group: apiGroups[7], resources: ["widgets"] }] },
+    METADATA_FOR_SECRETS,
+    { level: "Request", verbs: ["create", "update", "patch"] },
+    { level: "Metadata" },
+  ]);
+}
+
+/** `n` rules, each with its own namespace, API group and object name, then planted findings. */
+function manySmallRulesPolicy(n: number): Policy {
+  const rules: PolicyRule[] = range(n, (i) => `${i}`).map((_, i) => ({
+    level: i % 2 === 0 ? "Metadata" : "Request",
+    namespaces: [`ns-${i}`],
+    resources: [{ group: `grp-${i}.example.com`, resources: ["widgets"], resourceNames: [`name-${i}`] }],
+  }));
+  // Planted: the same request as rules[7] (shadowed), and Secret bodies at RequestResponse.
+  rules.push({ level: "None", namespaces: ["ns-7"], resources: [{ group: "grp-7.example.com", resources: ["widgets"], resourceNames: ["name-7"] }] });
+  rules.push({ level: "RequestResponse", resources: [{ group: "", resources: ["secrets"] }] });
+  rules.push({ level: "Metadata" });
+  return policyOf(rules);
+}
+
+describe("analyzePolicy on large policies", () => {
+  it("150 namespaces, 100 resourceNames and 20 groups: exactly the planted findings, as with short lists; the work does not grow with the lists", () => {
+    const expected = ["secret-bodies rules[2]", "shadowed-rule rules[4]", "shadowed-rule rules[6]"];
+    const stats = newStats();
+    const findings = analyzePolicy(wideListsPolicy(150, 100, 20), { stats });
+    assert.deepEqual(keys(findings), expected);
+    assert.match(only(findings, "secret-bodies", "rules[2]").message, /ConfigMaps \(e\.g\. create configmaps in namespace "ns-0" by user "alice"/);
+    assert.match(only(findings, "shadowed-rule", "rules[4]").message, /decided first by rules\[1\], rules\[3\].*get deployments\.apps "app-0"/);
+    assert.match(only(findings, "shadowed-rule", "rules[6]").message, /decided first by rules\[1\], rules\[5\].*widgets\.g7\.example\.com/);
+    assert.equal(stats.selfCheckFailures, 0);
+    // Every namespace, name and group of a list falls in one class (bar g7, which rules[6] names):
+    // a cross product would be 150 x 100 x 20 = 300,000 scopes per user and verb.
+    assert.ok(stats.requestsEvaluated < 1000, `${stats.requestsEvaluated} requests evaluated`);
+
+    assert.deepEqual(keys(analyzePolicy(wideListsPolicy(3, 2, 8))), expected);
+    const doubled = newStats();
+    assert.deepEqual(keys(analyzePolicy(wideListsPolicy(300, 200, 40), { stats: doubled })), expected);
+    assert.equal(doubled.requestsEvaluated, stats.requestsEvaluated, "doubling every list adds no work");
+  });
+
+  it("400 small rules, each with its own namespace, group and name: no spurious findings, the planted ones found; the work grows linearly", () => {
+    const stats = newStats();
+    const findings = analyzePolicy(manySmallRulesPolicy(400), { stats });
+    assert.deepEqual(keys(findings), ["shadowed-rule rules[400]", "secret-bodies rules[401]"]);
+    assert.match(
+      only(findings, "shadowed-rule", "rules[400]").message,
+      /decided first by rules\[7\] .*e\.g\. get widgets\.grp-7\.example\.com "name-7" in namespace "ns-7" by user "alice"/,
+    );
+    assert.match(only(findings, "secret-bodies", "rules[401]").message, /Secrets \(e\.g\. create secrets in namespace "team-a"/);
+    assert.equal(stats.selfCheckFailures, 0);
+    // A cross product would be 400 namespaces x 400 names x 400 groups (64 million scopes per user
+    // and verb); the work here is a few dozen requests per rule, growing linearly.
+    assert.ok(stats.requestsEvaluated < 30 * 403, `${stats.requestsEvaluated} requests evaluated`);
+    const quarter = newStats();
+    assert.deepEqual(keys(analyzePolicy(manySmallRulesPolicy(100), { stats: quarter })), ["shadowed-rule rules[100]", "secret-bodies rules[101]"]);
+    assert.ok(stats.requestsEvaluated < 5 * quarter.requestsEvaluated, `${quarter.requestsEvaluated} for 100 rules, ${stats.requestsEvaluated} for 400`);
+  });
+
+  it("has no self-check failures on the vendored policies", () => {
+    for (const file of Object.keys(REAL_POLICY_FINDINGS)) {
+      const { policy, dropped } = loadReal(file);
+      const stats = newStats();
+      analyzePolicy(policy, { dropped, stats });
+      assert.equal(stats.selfCheckFailures, 0, file);
+      assert.ok(stats.requestsEvaluated > 0, file);
+    }
   });
 });
