@@ -11,7 +11,7 @@ export { evaluatePolicy, compilePolicy, evaluateCompiled, matchingRules, unionSt
 export { renderPolicy, canonicalPolicyObject } from "./render";
 export { requestFromEvent } from "./event";
 export { parseKubernetesVersion, requireKubernetesVersion, supportsGroupWildcard, type KubernetesVersion } from "./version";
-export { analyzePolicy, BUILTIN_RESOURCES, type AnalyzeOptions } from "./analyze";
+export { analyzePolicy, BUILTIN_RESOURCES, type AnalyzeOptions, type AnalyzeStats } from "./analyze";
 export { SENSITIVE_KINDS, SENSITIVE_TARGETS, sensitiveBodyLogged, sensitiveTarget, logsSensitiveBody, type SensitiveKind, type SensitiveTarget } from "./sensitive";
 export * from "./presets";
 export * from "./detections";
