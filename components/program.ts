@@ -22,11 +22,9 @@ import {
   planPolicySource,
   SOURCE_KINDS,
   type AuditPlan,
-  type Delivery,
-  type LogFormat,
+  type AuditSettings,
   type PlannedPolicySource,
   type RestartScope,
-  type SourceKind,
 } from "./rancher";
 
 /** The Pulumi project name, and so the namespace of the stack config keys. */
@@ -75,23 +73,20 @@ export interface ClusterConfig {
   labels?: Record<string, string>;
 }
 
-export interface StackConfig {
-  enabled: boolean;
+/**
+ * The stack's settings: the component's audit settings (policyPath and logPath still hold `{distro}`,
+ * expanded per cluster), plus the policy choice, the namespace and the clusters.
+ */
+export interface StackConfig
+  extends Pick<
+    AuditSettings,
+    "enabled" | "delivery" | "source" | "policyPath" | "logPath" | "maxAge" | "maxBackup" | "maxSize" | "format" | "allowUnsafePolicy" | "ignorePsactHash"
+  > {
   preset: string;
   /** As given (relative to the project directory); "" when not set. */
   policyFile: string;
   /** The file's text when policyFile is set. */
   policyText?: string;
-  delivery: Delivery;
-  source: SourceKind;
-  policyPath: string;
-  logPath: string;
-  maxAge: number;
-  maxBackup: number;
-  maxSize: number;
-  format: LogFormat;
-  allowUnsafePolicy: boolean;
-  ignorePsactHash: boolean;
   fleetNamespace: string;
   clusters: ClusterConfig[];
 }
