@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { buildStack, PROJECT, stackOutputs, type StackConfig } from "../../components/program";
 import type { RestartScope } from "../../components/rancher";
+import { sortKeysDeep } from "../../components/audit-policy";
 
 /** Pulumi's secret signature key, and the value marking a secret, in serialized property values. */
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -98,19 +99,8 @@ export function secretPaths(v: unknown, at = ""): string[] {
   return [];
 }
 
-/** Deep copy with object keys sorted (arrays keep their order), undefined dropped: stable JSON. */
-export function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v !== null && typeof v === "object") {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) {
-      const x = (v as Record<string, unknown>)[k];
-      if (x !== undefined) out[k] = sortKeys(x);
-    }
-    return out;
-  }
-  return v;
-}
+/** Keys sorted at every level (the engine's sortKeysDeep): plan.json and manifests are stable. */
+export const sortKeys = sortKeysDeep;
 
 /** Parent of each registration: the component with the longest name that prefixes `${name}-`. */
 export function inferParents(recorded: RecordedRegistration[]): PlannedResource[] {

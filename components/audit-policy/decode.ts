@@ -9,7 +9,8 @@
 import type { GroupResources, Policy, PolicyIssue, PolicyRule, Stage } from "./types";
 
 const POLICY_KEYS = ["apiVersion", "kind", "metadata", "omitStages", "omitManagedFields", "rules"] as const;
-const RULE_KEYS = [
+/** A rule's fields, in the order canonical rendering writes them. */
+export const RULE_KEYS = [
   "level",
   "users",
   "userGroups",
@@ -20,7 +21,7 @@ const RULE_KEYS = [
   "omitStages",
   "omitManagedFields",
 ] as const;
-const GROUP_RESOURCES_KEYS = ["group", "resources", "resourceNames"] as const;
+export const GROUP_RESOURCES_KEYS = ["group", "resources", "resourceNames"] as const;
 const OBJECT_META_KEYS = [
   "name",
   "generateName",

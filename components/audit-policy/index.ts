@@ -8,7 +8,7 @@ export { parsePolicy, decodePolicy, policyFromObject, type ParseOptions, type De
 export { suggest } from "./decode";
 export { validatePolicy } from "./validate";
 export { evaluatePolicy, compilePolicy, evaluateCompiled, matchingRules, unionStages, invertStages, type CompiledPolicy } from "./evaluate";
-export { renderPolicy, canonicalPolicyObject } from "./render";
+export { renderPolicy, canonicalPolicyObject, sortKeysDeep } from "./render";
 export { requestFromEvent } from "./event";
 export { parseKubernetesVersion, requireKubernetesVersion, supportsGroupWildcard, type KubernetesVersion } from "./version";
 export { analyzePolicy, BUILTIN_RESOURCES, type AnalyzeOptions, type AnalyzeStats } from "./analyze";

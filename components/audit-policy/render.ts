@@ -4,36 +4,31 @@
  * makes the delivered file's SHA-256 (and so Rancher's restart stamp) stable across runs.
  */
 import { Document, isMap, isSeq, Pair, Scalar, YAMLMap, YAMLSeq } from "yaml";
+import { GROUP_RESOURCES_KEYS, RULE_KEYS } from "./decode";
 import { GO_YAML } from "./goyaml";
 import type { GroupResources, Policy, PolicyRule } from "./types";
 
-const RULE_ORDER: (keyof PolicyRule)[] = [
-  "level",
-  "users",
-  "userGroups",
-  "verbs",
-  "namespaces",
-  "resources",
-  "nonResourceURLs",
-  "omitStages",
-  "omitManagedFields",
-];
-const GROUP_RESOURCES_ORDER: (keyof GroupResources)[] = ["group", "resources", "resourceNames"];
+const RULE_ORDER = RULE_KEYS as readonly (keyof PolicyRule)[];
+const GROUP_RESOURCES_ORDER = GROUP_RESOURCES_KEYS as readonly (keyof GroupResources)[];
 
-function sortedDeep(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortedDeep);
+/**
+ * The value with every object's keys sorted (recursively; list order kept, undefined values left
+ * out): the one way the product makes structured data deterministic before rendering it.
+ */
+export function sortKeysDeep(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeysDeep);
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(value).sort()) {
       const v = (value as Record<string, unknown>)[k];
-      if (v !== undefined) out[k] = sortedDeep(v);
+      if (v !== undefined) out[k] = sortKeysDeep(v);
     }
     return out;
   }
   return value;
 }
 
-function ordered<T extends object>(obj: T, order: (keyof T)[]): Record<string, unknown> {
+function ordered<T extends object>(obj: T, order: readonly (keyof T)[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const k of order) if (obj[k] !== undefined) out[k as string] = obj[k];
   return out;
@@ -42,7 +37,7 @@ function ordered<T extends object>(obj: T, order: (keyof T)[]): Record<string, u
 /** The policy as a plain object with canonical key order and no undefined values. */
 export function canonicalPolicyObject(policy: Policy): Record<string, unknown> {
   const out: Record<string, unknown> = { apiVersion: policy.apiVersion ?? "audit.k8s.io/v1", kind: policy.kind ?? "Policy" };
-  if (policy.metadata !== undefined) out.metadata = sortedDeep(policy.metadata);
+  if (policy.metadata !== undefined) out.metadata = sortKeysDeep(policy.metadata);
   if (policy.omitStages !== undefined) out.omitStages = [...policy.omitStages];
   if (policy.omitManagedFields !== undefined) out.omitManagedFields = policy.omitManagedFields;
   out.rules = (policy.rules ?? []).map((rule) => {

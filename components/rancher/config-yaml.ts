@@ -8,6 +8,7 @@
  */
 import { Document, isMap, parseDocument, Scalar, visit } from "yaml";
 import { GO_YAML } from "../audit-policy/goyaml";
+import { sortKeysDeep } from "../audit-policy/render";
 import { fail, show } from "./errors";
 
 export type ConfigMap = Record<string, unknown>;
@@ -31,25 +32,12 @@ export function parseConfigYaml(text: unknown, path: string): ConfigMap {
   return value;
 }
 
-function sortedDeep(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortedDeep);
-  if (value !== null && typeof value === "object") {
-    const out: ConfigMap = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = (value as ConfigMap)[key];
-      if (v !== undefined) out[key] = sortedDeep(v);
-    }
-    return out;
-  }
-  return value;
-}
-
 /**
  * Renders a config mapping: keys sorted, list order kept, multi-line strings as `|` blocks (so an
  * inline audit policy stays readable in a diff), one trailing newline.
  */
 export function renderConfigYaml(config: ConfigMap): string {
-  const doc = new Document(sortedDeep(config), { ...GO_YAML, aliasDuplicateObjects: false });
+  const doc = new Document(sortKeysDeep(config), { ...GO_YAML, aliasDuplicateObjects: false });
   visit(doc, {
     Scalar(_key, node) {
       if (typeof node.value === "string" && node.value.includes("\n")) node.type = Scalar.BLOCK_LITERAL;
