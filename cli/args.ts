@@ -128,6 +128,17 @@ export function parseCommand(spec: CommandSpec, argv: string[]): Parsed {
   return { help: false, values: parsed.values, positionals: parsed.positionals };
 }
 
+/**
+ * The start of every command: parse argv; on --help print the command's help and return undefined
+ * (the command then exits 0).
+ */
+export function parseOrHelp(spec: CommandSpec, argv: string[], print: (text: string) => void): Parsed | undefined {
+  const args = parseCommand(spec, argv);
+  if (!args.help) return args;
+  print(helpText(spec));
+  return undefined;
+}
+
 export function str(values: Values, name: string): string | undefined {
   const v = values[name];
   return typeof v === "string" ? v : undefined;

@@ -18,7 +18,7 @@ import {
   type Finding,
   type PolicyIssue,
 } from "../../components/audit-policy";
-import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, CliError, flag, helpText, parseCommand, str, type CommandSpec } from "../args";
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, CliError, flag, str, type CommandSpec, parseOrHelp } from "../args";
 import { Out, type Io } from "../io";
 import { kubernetesVersionOption, loadability, locator, readPolicySource, type Location, type PolicySource } from "../policy-source";
 
@@ -122,11 +122,8 @@ function printHuman(out: Out, r: CheckResult): void {
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const out = new Out(io);
-  const args = parseCommand(spec, argv);
-  if (args.help) {
-    out.print(helpText(spec));
-    return EXIT_OK;
-  }
+  const args = parseOrHelp(spec, argv, (text) => out.print(text));
+  if (!args) return EXIT_OK;
   const asJson = flag(args.values, "json");
   const kubernetesVersion = kubernetesVersionOption(str(args.values, "kubernetes-version"));
   let worst = EXIT_OK;

@@ -12,7 +12,7 @@ import {
   type Decision,
   type RequestAttributes,
 } from "../../components/audit-policy";
-import { CliError, EXIT_OK, EXIT_USAGE, flag, helpText, parseCommand, str, strs, type CommandSpec } from "../args";
+import { CliError, EXIT_OK, EXIT_USAGE, flag, str, strs, type CommandSpec, parseOrHelp } from "../args";
 import { Out, type Io } from "../io";
 import { droppedWarnings, kubernetesVersionOption, loadPolicy, renderRule, ruleLocations, type LoadedPolicy } from "../policy-source";
 import { describeEarlyEnd, describeLineCap, openLines } from "../lines";
@@ -133,11 +133,8 @@ function json(ex: Explanation, before: Record<string, unknown> = {}, after: Reco
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const out = new Out(io);
-  const args = parseCommand(spec, argv);
-  if (args.help) {
-    out.print(helpText(spec));
-    return EXIT_OK;
-  }
+  const args = parseOrHelp(spec, argv, (text) => out.print(text));
+  if (!args) return EXIT_OK;
   const requests = strs(args.values, "request");
   const events = str(args.values, "events");
   if ((requests.length > 0) === (events !== undefined)) {

@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CliError, EXIT_FINDINGS, EXIT_OK, flag, helpText, parseCommand, str, type CommandSpec } from "../args";
+import { CliError, EXIT_FINDINGS, EXIT_OK, flag, str, type CommandSpec, parseOrHelp } from "../args";
 import { Out, type Io } from "../io";
 import { findProjectDir } from "../paths";
 import { ConfigError, parseStackConfig, PROJECT } from "../../components/program";
@@ -76,11 +76,8 @@ function readSavedPlan(file: string): Plan {
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const out = new Out(io);
-  const args = parseCommand(spec, argv);
-  if (args.help) {
-    out.print(helpText(spec));
-    return EXIT_OK;
-  }
+  const args = parseOrHelp(spec, argv, (text) => out.print(text));
+  if (!args) return EXIT_OK;
   const stack = str(args.values, "stack");
   if (!stack) throw new CliError("plan: --stack ENV is required (e.g. --stack dev, for stacks/Pulumi.dev.yaml)\nRun 'rancher-audit plan --help' for the options.");
   const projectDir = path.resolve(io.cwd, str(args.values, "project-dir") ?? findProjectDir(io.cwd));

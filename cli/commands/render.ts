@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { AuditConfigError } from "../../components/rancher";
 import { renderRke1Files } from "../../components/rke1";
 import { renderRke2Files, type RenderCliOptions, type RenderedFile } from "../../components/rke2";
-import { CliError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, flag, helpText, parseCommand, str, type CommandSpec } from "../args";
+import { CliError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, flag, str, type CommandSpec, parseOrHelp } from "../args";
 import { Out, type Io } from "../io";
 import { findProjectDir } from "../paths";
 
@@ -68,11 +68,8 @@ function mode(m: number | undefined): string {
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const out = new Out(io);
-  const args = parseCommand(spec, argv);
-  if (args.help) {
-    out.print(helpText(spec));
-    return EXIT_OK;
-  }
+  const args = parseOrHelp(spec, argv, (text) => out.print(text));
+  if (!args) return EXIT_OK;
   const target = args.positionals[0];
   const t = TARGETS[target];
   if (!t) throw new CliError(`render: unknown target "${target}"; the targets are: ${Object.keys(TARGETS).join(", ")}`);

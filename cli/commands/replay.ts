@@ -5,7 +5,7 @@
  * request classes whose level changes, largest byte change first.
  */
 import { LEVELS, type Level } from "../../components/audit-policy";
-import { CliError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, flag, helpText, intOption, parseCommand, str, type CommandSpec } from "../args";
+import { CliError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, flag, intOption, str, type CommandSpec, parseOrHelp } from "../args";
 import { bytes, num, pct, signedBytes, table } from "../format";
 import { isTty, Out, type Io } from "../io";
 import { describeEarlyEnd, describeLineCap, MAX_LINE_BYTES, openLines } from "../lines";
@@ -183,11 +183,8 @@ function printHuman(out: Out, r: ReplayResult, top: number): void {
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const out = new Out(io);
-  const args = parseCommand(spec, argv);
-  if (args.help) {
-    out.print(helpText(spec));
-    return EXIT_OK;
-  }
+  const args = parseOrHelp(spec, argv, (text) => out.print(text));
+  if (!args) return EXIT_OK;
   const events = str(args.values, "events");
   if (events === undefined) throw new CliError("replay: --events FILE is required (the audit log to replay; - for stdin)\nRun 'rancher-audit replay --help' for the options.");
   const top = intOption(args.values, "top", "replay") ?? 20;
