@@ -265,6 +265,18 @@ function groupMembers(config: StackConfig): Map<string, { indexes: number[]; nam
   return groups;
 }
 
+/** The shared policy object's arguments for one group: what planStack checks and buildStack registers. */
+function sourceArgsFor(config: StackConfig, g: { names: string[]; oldest: string }) {
+  return {
+    ...policySpecFor(config),
+    authorizedClusters: g.names,
+    fleetNamespace: config.fleetNamespace,
+    source: config.source,
+    kubernetesVersion: g.oldest,
+    allowUnsafePolicy: config.allowUnsafePolicy,
+  };
+}
+
 /** Plans every policy object and cluster without registering anything (errors name config keys). */
 export function planStack(config: StackConfig): StackPlan {
   const sources: Record<string, PlannedPolicySource> = {};
@@ -272,14 +284,7 @@ export function planStack(config: StackConfig): StackPlan {
   if (config.enabled) {
     for (const [group, g] of groups) {
       try {
-        sources[group] = planPolicySource(`${group}-audit-policy`, {
-          ...policySpecFor(config),
-          authorizedClusters: g.names,
-          fleetNamespace: config.fleetNamespace,
-          source: config.source,
-          kubernetesVersion: g.oldest,
-          allowUnsafePolicy: config.allowUnsafePolicy,
-        });
+        sources[group] = planPolicySource(`${group}-audit-policy`, sourceArgsFor(config, g));
       } catch (e) {
         rethrowAsConfig(e, g.indexes[0], config.policyFile);
       }
@@ -392,14 +397,7 @@ export function buildStack(config: StackConfig, opts: BuildOptions = {}): BuiltS
     for (const [group, g] of groupMembers(config)) {
       sources[group] = new AuditPolicySource(
         `${group}-audit-policy`,
-        {
-          ...policySpecFor(config),
-          authorizedClusters: g.names,
-          fleetNamespace: config.fleetNamespace,
-          source: config.source,
-          kubernetesVersion: g.oldest,
-          allowUnsafePolicy: config.allowUnsafePolicy,
-        },
+        sourceArgsFor(config, g),
         common,
       );
     }
