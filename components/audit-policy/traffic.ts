@@ -91,8 +91,8 @@ interface UserInfo {
 // Deterministic randomness
 // ---------------------------------------------------------------------------------------------
 
-/** mulberry32: a small, fast, seedable PRNG returning [0, 1). */
-function mulberry32(seed: number): () => number {
+/** mulberry32: a small, fast, seedable PRNG returning [0, 1). Also used by tests that need seeded randomness. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { analyzePolicy, compilePolicy, decodePolicy, evaluateCompiled, matchingRules, parsePolicy, PolicyError } from "../../components/audit-policy";
 import type { Finding, Level, Policy, PolicyRule, RequestAttributes, Stage } from "../../components/audit-policy";
 import type { AnalyzeStats } from "../../components/audit-policy/analyze";
+import { mulberry32 } from "../../components/audit-policy/traffic";
 
 const POLICIES_DIR = path.join(__dirname, "..", "fixtures", "policies");
 
@@ -531,17 +532,8 @@ describe("analyzePolicy on real-world policies (test/fixtures/policies)", () => 
 // ---------------------------------------------------------------------------------------------
 // Cross-check against brute force
 
-/** mulberry32: a small seeded PRNG, so the random policies are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG (the traffic model's mulberry32), so the random policies are the same on every run. */
+const prng = mulberry32;
 
 const A = "system:authenticated";
 const U = "system:unauthenticated";
