@@ -15,7 +15,6 @@ import {
   detectEvents,
   detectionCoverage,
   evaluatePolicy,
-  generateBackgroundTraffic,
   levelAtLeast,
   LEVELS,
   parsePolicy,
@@ -23,6 +22,7 @@ import {
   requestFromEvent,
 } from "../../components/audit-policy";
 import type { DetectionId, Level, Policy } from "../../components/audit-policy";
+import { generateBackgroundTraffic } from "../support/traffic";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures");
 const EVENTS_DIR = path.join(FIXTURES, "events");

@@ -1,6 +1,6 @@
 /**
  * The presets (components/audit-policy/presets.ts), policy composition (compose.ts), the volume model
- * (volume.ts) and the background-traffic model (traffic.ts): each preset is valid, documented,
+ * (volume.ts) and the background-traffic model (test/support/traffic.ts): each preset is valid, documented,
  * never logs credential bodies and keeps ResponseStarted; `recommended` keeps every detection class
  * and every request by people, drops the background noise, and writes at most a quarter of the
  * GCE policy's volume on a Rancher-managed cluster's background traffic.
@@ -22,7 +22,6 @@ import {
   estimateEventBytes,
   estimateLoggedBytes,
   evaluatePolicy,
-  generateBackgroundTraffic,
   getPreset,
   isLongRunning,
   isPresetName,
@@ -44,7 +43,8 @@ import {
   UNKNOWN_SA,
   validatePolicy,
 } from "../../components/audit-policy";
-import type { Decision, Level, Policy, PolicyRule, PresetName, RequestAttributes, TrafficEvent, VolumeMeasurement } from "../../components/audit-policy";
+import type { Decision, Level, Policy, PolicyRule, PresetName, RequestAttributes, VolumeMeasurement } from "../../components/audit-policy";
+import { generateBackgroundTraffic, type TrafficEvent } from "../support/traffic";
 
 const ROOT = path.join(__dirname, "..", "..");
 const POLICIES_DIR = path.join(ROOT, "test", "fixtures", "policies");
