@@ -1,0 +1,145 @@
+/**
+ * The request model of the safety analysis (analyze.ts): the verbs RequestInfo produces, the parts
+ * of a request (actor, scope), which combinations kube-apiserver can see, whether a decision
+ * writes an event, and how findings describe a request.
+ */
+import { isLongRunningRequest } from "../long-running";
+import type { Decision, RequestAttributes, Stage } from "../types";
+
+export const AUTHENTICATED = "system:authenticated";
+export const UNAUTHENTICATED = "system:unauthenticated";
+
+/** Every verb RequestInfo gives a resource request ("" for methods it does not map, e.g. OPTIONS). */
+export const RESOURCE_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection", "proxy", ""] as const;
+/** Non-resource requests carry the lower-cased HTTP method. */
+export const NON_RESOURCE_VERBS = ["get", "post", "put", "patch", "delete", "head", "options"] as const;
+export const STANDARD_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"] as const;
+
+export const q = (s: string): string => JSON.stringify(s);
+export const nonEmpty = <T>(list: readonly T[] | undefined): list is readonly T[] => list !== undefined && list.length > 0;
+export const groupLabel = (g: string): string => (g === "" ? 'the core group ("")' : `group ${q(g)}`);
+
+export function unique(base: string, taken: ReadonlySet<string>): string {
+  if (!taken.has(base)) return base;
+  for (let n = 2; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
+}
+
+/** RequestInfo's splitPath + resource test: /api/<v>/<x>... and /apis/<g>/<v>/<x>... are resource requests. */
+export function isResourcePath(path: string): boolean {
+  const trimmed = path.replace(/^\/+|\/+$/g, "");
+  const parts = trimmed === "" ? [] : trimmed.split("/");
+  if (parts.length < 3) return false;
+  if (parts[0] === "api") return true;
+  return parts[0] === "apis" && parts.length >= 4;
+}
+
+export function isLongRunning(req: RequestAttributes): boolean {
+  return req.resourceRequest && isLongRunningRequest(req.verb, req.subresource);
+}
+
+/**
+ * True when kube-apiserver writes an event for the request: a level above None and at least one
+ * stage the request goes through not omitted (RequestReceived and ResponseComplete always;
+ * ResponseStarted only for long-running requests; Panic is not counted).
+ */
+export function writesEvent(decision: Decision, req: RequestAttributes): boolean {
+  if (decision.level === "None") return false;
+  const omitted = new Set<Stage>(decision.omitStages);
+  if (!omitted.has("RequestReceived") || !omitted.has("ResponseComplete")) return true;
+  return isLongRunning(req) && !omitted.has("ResponseStarted");
+}
+
+/** RequestInfo never produces these combinations (see analyze.ts). */
+export function possibleResourceRequest(verb: string, name: string, subresource: string): boolean {
+  if (subresource !== "" && name === "") return false;
+  switch (verb) {
+    case "get":
+    case "delete":
+    case "update":
+    case "patch":
+      return name !== "";
+    case "list":
+    case "watch":
+      return subresource === ""; // a name only with fieldSelector=metadata.name=<name>
+    case "deletecollection":
+      return name === "" && subresource === "";
+    case "create":
+      return name === "" || subresource !== "";
+    case "proxy":
+      return name !== "" && subresource === "";
+    default:
+      return true;
+  }
+}
+
+export function verbCategory(verb: string): string {
+  switch (verb) {
+    case "get":
+    case "delete":
+    case "update":
+    case "patch":
+      return "named";
+    default:
+      return verb;
+  }
+}
+
+
+/** Who sends a request: `null` user and groups for a request without user info (failed authentication). */
+export interface Actor {
+  user: string | null;
+  groups: string[] | null;
+}
+
+export interface Scope {
+  resourceRequest: boolean;
+  apiGroup: string;
+  resource: string;
+  subresource: string;
+  namespace: string;
+  name: string;
+  path: string;
+}
+
+export interface Names {
+  user: string;
+  namespace: string;
+  name: string;
+  group: string;
+}
+
+export function requestOf(actor: Actor, verb: string, scope: Scope): RequestAttributes {
+  return { user: actor.user, groups: actor.groups, verb, ...scope, apiVersion: scope.resourceRequest ? "v1" : "" };
+}
+
+export function resourcePath(apiGroup: string, resource: string, subresource: string, namespace: string, name: string): string {
+  const prefix = apiGroup === "" ? "/api/v1" : `/apis/${apiGroup}/v1`;
+  const ns = namespace === "" ? "" : `/namespaces/${namespace}`;
+  return `${prefix}${ns}/${resource}${name === "" ? "" : `/${name}`}${subresource === "" ? "" : `/${subresource}`}`;
+}
+
+export function resourceScope(apiGroup: string, resource: string, subresource: string, namespace: string, name: string): Scope {
+  return { resourceRequest: true, apiGroup, resource, subresource, namespace, name, path: resourcePath(apiGroup, resource, subresource, namespace, name) };
+}
+
+export function nonResourceScope(path: string): Scope {
+  return { resourceRequest: false, apiGroup: "", resource: "", subresource: "", namespace: "", name: "", path };
+}
+
+/** A request without user info (failed authentication). */
+export const NO_ACTOR: Actor = { user: null, groups: null };
+
+export function describeActor(actor: Actor): string {
+  if (actor.user === null) return "without user info (failed authentication)";
+  return `by user ${q(actor.user)} (groups ${(actor.groups ?? []).join(", ") || "none"})`;
+}
+
+export function describeRequest(req: RequestAttributes): string {
+  const actor = describeActor({ user: req.user, groups: req.groups });
+  if (!req.resourceRequest) return `${req.verb.toUpperCase()} ${/^[\x21-\x7e]+$/.test(req.path) ? req.path : q(req.path)} ${actor}`;
+  const verb = req.verb === "" ? 'a request with verb "" (e.g. OPTIONS) on' : req.verb;
+  const resource = `${req.resource}${req.apiGroup === "" ? "" : `.${req.apiGroup}`}${req.subresource === "" ? "" : `/${req.subresource}`}`;
+  const name = req.name === "" ? "" : ` ${q(req.name)}`;
+  const ns = req.namespace === "" ? "" : ` in namespace ${q(req.namespace)}`;
+  return `${verb} ${resource}${name}${ns} ${actor}`;
+}
