@@ -1,6 +1,11 @@
 /**
- * Detection classes: the rows of shipping.md §3.5 ("Detection → fields → minimum policy level"),
- * as one source of truth for the presets' tests and for the CLI's replay coverage report.
+ * Detection classes: what the public detection rule sets look for in the audit log, the fields they
+ * read and the minimum policy level that records them, drawn from Falco's k8saudit rules
+ * (https://github.com/falcosecurity/plugins/blob/main/plugins/k8saudit/rules/k8s_audit_rules.yaml),
+ * Sigma's Kubernetes audit rules (https://github.com/SigmaHQ/sigma/tree/master/rules/application/kubernetes/audit)
+ * and Elastic's Kubernetes detection rules
+ * (https://github.com/elastic/detection-rules/tree/main/rules/integrations/kubernetes).
+ * One source of truth for the presets' tests, docs/presets.md and the CLI's replay coverage report.
  *
  * Each class says
  * - the minimum audit level a policy must give its requests (`minLevel`) and the stages it needs;
@@ -47,7 +52,7 @@ export type DetectionId = (typeof DETECTION_IDS)[number];
 
 export interface Detection {
   id: DetectionId;
-  /** The row of shipping.md §3.5. */
+  /** Its position in DETECTIONS, from 1 (the `#` column of the coverage table in docs/presets.md). */
   row: number;
   title: string;
   /** The level every request of the class must be logged at, at least. */
@@ -650,7 +655,7 @@ function toDetection(spec: Spec): Detection {
   return deepFreeze({ ...rest, matches: (event: AuditEventLike) => match(fields(event)) });
 }
 
-/** The detection classes of shipping.md §3.5, in row order. */
+/** Every detection class, in a fixed order (`row` 1, 2, ...). */
 export const DETECTIONS: readonly Detection[] = Object.freeze(SPECS.map(toDetection));
 for (const who of [RANCHER_HUMAN, LOCAL_ADMIN, UNKNOWN_SA, DIRECT_USER]) deepFreeze(who);
 

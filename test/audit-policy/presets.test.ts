@@ -338,7 +338,7 @@ describe("presets", () => {
     const compiled = compilePolicy(policy);
     const level = (r: RequestAttributes) => evaluatePolicy(policy, r).level;
 
-    it("covers every detection class of shipping.md §3.5 on its representative requests", () => {
+    it("covers every detection class on its representative requests", () => {
       const missing = detectionCoverage(policy).filter((c) => !c.covered);
       assert.deepEqual(
         missing.map((c) => `${c.id}: ${c.requests.filter((r) => !r.ok).map((r) => r.problem).join("; ")}`),
