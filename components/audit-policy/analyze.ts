@@ -65,6 +65,7 @@ import { supportsGroupWildcard } from "./version";
 export type { AnalyzeStats } from "./analysis/rule-sets";
 export { BUILTIN_RESOURCES } from "./analysis/resources";
 
+/** Options of analyzePolicy: the target Kubernetes version, dropped keys, work counters. */
 export interface AnalyzeOptions extends VersionOptions {
   /**
    * Keys kube-apiserver drops while loading the file (`decodePolicy(text).dropped`): each becomes a

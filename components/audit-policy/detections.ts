@@ -24,6 +24,7 @@ import { LEVELS, type Decision, type Level, type Policy, type RequestAttributes,
 /** Any decoded audit Event object (audit.k8s.io v1 or v1beta1 JSON); absent fields are tolerated. */
 export type AuditEventLike = object;
 
+/** The id of every detection class, in DETECTIONS order. */
 export const DETECTION_IDS = [
   "exec-attach",
   "port-forward",
@@ -48,12 +49,16 @@ export const DETECTION_IDS = [
   "events-deleted",
   "nodes-proxy",
 ] as const;
+/** The id of a detection class, e.g. `exec-attach`. */
 export type DetectionId = (typeof DETECTION_IDS)[number];
 
+/** A detection class: what a detection rule looks for, the level it needs, and how to recognise its events. */
 export interface Detection {
+  /** Its id, e.g. `exec-attach`. */
   id: DetectionId;
   /** Its position in DETECTIONS, from 1 (the `#` column of the coverage table in docs/presets.md). */
   row: number;
+  /** A short name, e.g. "Exec or attach into a pod". */
   title: string;
   /** The level every request of the class must be logged at, at least. */
   minLevel: Level;
@@ -182,7 +187,9 @@ const HEALTH_PATHS = ["/healthz", "/livez", "/readyz"];
 
 /** Who makes a representative request: the authenticated user and groups (null: failed authentication). */
 export interface RequestIdentity {
+  /** User name, e.g. `system:serviceaccount:cattle-impersonation-system:cattle-impersonation-u-abc12`. */
   user: string | null;
+  /** Groups, `system:authenticated` included. */
   groups: string[] | null;
 }
 
@@ -676,23 +683,33 @@ export function levelAtLeast(level: Level, min: Level): boolean {
   return rank(level) >= rank(min);
 }
 
+/** How a policy treats one representative request of a detection class. */
 export interface RequestCoverage {
+  /** The representative request. */
   request: RequestAttributes;
+  /** The policy's decision for it. */
   decision: Decision;
+  /** Logged at the class's minimum level or more, with the stages it needs. */
   ok: boolean;
   /** Why not ok: the level is too low, or a needed stage is omitted. */
   problem?: string;
 }
 
+/** Whether a policy covers one detection class, request by request. */
 export interface DetectionCoverage {
+  /** The class's id. */
   id: DetectionId;
+  /** The class's title. */
   title: string;
+  /** The class's minimum level. */
   minLevel: Level;
   /** Every representative request is logged at minLevel or more, with the needed stages. */
   covered: boolean;
+  /** One entry per representative request, in the class's order. */
   requests: RequestCoverage[];
 }
 
+/** Options of detectionCoverage. */
 export interface CoverageOptions extends VersionOptions {
   /** The classes to check; default: DETECTIONS. */
   detections?: readonly Detection[];

@@ -21,6 +21,7 @@ import type { Policy, PolicyRule } from "./types";
 
 /** A preset rule and the reason it is there: the source of the comments in docs/presets.md. */
 export interface PresetRule {
+  /** The audit policy rule. */
   rule: PolicyRule;
   /** What the rule logs (or drops), in a few words. */
   what: string;
@@ -28,18 +29,26 @@ export interface PresetRule {
   why: string;
 }
 
+/** A ready-made audit policy with its documentation. */
 export interface Preset {
+  /** Its name, e.g. `recommended`. */
   name: PresetName;
+  /** A one-line title. */
   title: string;
+  /** What it logs and drops, in a paragraph. */
   description: string;
+  /** The audit.k8s.io/v1 Policy (frozen). */
   policy: Policy;
   /** One note per rule of `policy.rules`, in the same order. */
   notes: readonly { what: string; why: string }[];
 }
 
+/** The preset names, from the least to the most selective; `recommended` is the default of the components and the CLI. */
 export const PRESET_NAMES = ["metadata", "basic", "detailed", "cis", "recommended"] as const;
+/** A preset name: `metadata`, `basic`, `detailed`, `cis` or `recommended`. */
 export type PresetName = (typeof PRESET_NAMES)[number];
 
+/** Is `x` a preset name? Example: `isPresetName("cis")` is true, `isPresetName("CIS")` false. */
 export function isPresetName(x: unknown): x is PresetName {
   return typeof x === "string" && (PRESET_NAMES as readonly string[]).includes(x);
 }

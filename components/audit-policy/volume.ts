@@ -26,6 +26,7 @@ import type { Decision, Level, Policy, Stage, VersionOptions } from "./types";
 /** The part of a Decision the volume model needs. */
 export type VolumeDecision = Pick<Decision, "level" | "omitStages"> & { omitManagedFields?: boolean };
 
+/** What one request, or many, writes to the audit log. */
 export interface LoggedVolume {
   /** Lines written (0 to 3: RequestReceived, ResponseStarted, ResponseComplete/Panic). */
   events: number;
@@ -203,10 +204,13 @@ export function estimateLoggedBytes(event: object, decision: VolumeDecision): Lo
   return { events, bytes };
 }
 
+/** What one policy writes for all the requests measured. */
 export interface PolicyVolume extends LoggedVolume {
+  /** The policy's name, as given to measureVolume. */
   name: string;
 }
 
+/** The result of measureVolume. */
 export interface VolumeMeasurement {
   /** Requests (input events) replayed. */
   requests: number;
