@@ -9,6 +9,7 @@ import { AUTHENTICATED, describeRequest, isLongRunning, requestOf, resourceScope
 import type { Evaluator } from "./rule-sets";
 import type { Space } from "./space";
 
+/** Why a request gets no event, for a finding's message. */
 export function decisionReason(decision: Decision, req: RequestAttributes): string {
   if (decision.ruleIndex === null) return "no rule matches it and the default level is None";
   if (decision.level === "None") return `${rulePath(decision.ruleIndex)} decides it at level None`;
@@ -16,16 +17,25 @@ export function decisionReason(decision: Decision, req: RequestAttributes): stri
   return `${rulePath(decision.ruleIndex)} decides it at level ${decision.level} but omits ${stages}, so no event is written`;
 }
 
+/** A CIS 3.2.2 item: requests the audit log must cover, and the rule that fixes a policy that misses them. */
 export interface CoverageItem {
+  /** What CIS asks to cover, e.g. "access to Secrets". */
   what: string;
+  /** API group of the requests ("" for core). */
   apiGroup: string;
+  /** Resource of the requests. */
   resource: string;
+  /** Subresource of the requests; "" for none. */
   subresource: string;
+  /** Verbs that must be logged. */
   verbs: readonly string[];
+  /** True for resources without a namespace. */
   clusterScoped?: boolean;
+  /** The `resources` entry to add to a Metadata rule, as YAML flow text. */
   fix: string;
 }
 
+/** The items of CIS Kubernetes Benchmark 3.2.2 (kube-bench's audit policy check). */
 export const CIS_ITEMS: CoverageItem[] = [
   { what: "access to Secrets", apiGroup: "", resource: "secrets", subresource: "", verbs: STANDARD_VERBS, fix: `{group: "", resources: ["secrets"]}` },
   { what: "access to ConfigMaps", apiGroup: "", resource: "configmaps", subresource: "", verbs: STANDARD_VERBS, fix: `{group: "", resources: ["configmaps"]}` },
@@ -53,6 +63,7 @@ export const CIS_ITEMS: CoverageItem[] = [
   { what: "use of services/proxy", apiGroup: "", resource: "services", subresource: "proxy", verbs: ["get", "create"], fix: `{group: "", resources: ["services/proxy"]}` },
 ];
 
+/** The actors CIS coverage is checked for: an ordinary user and a Rancher user (a cattle-impersonation service account). */
 export function cisActors(policy: Policy, names: Names): Actor[] {
   const users = new Set(policy.rules.flatMap((r) => r.users ?? []));
   return [
@@ -64,6 +75,7 @@ export function cisActors(policy: Policy, names: Names): Actor[] {
   ];
 }
 
+/** `cis-3.2.2` findings: one per item some checked request of which writes no event. */
 export function cisCoverage(policy: Policy, compiled: CompiledPolicy, space: Space, ev: Evaluator): Finding[] {
   const findings: Finding[] = [];
   const actors = cisActors(policy, space.names);

@@ -133,6 +133,7 @@ export class Requests {
     });
   }
 
+  /** The namespace step: every namespace class that narrows the set differently, or only `only` ("" for cluster-scoped targets). */
   namespaceStep(layout: Layout, only?: string): Step {
     const at = (c: Combo, namespace: string) => resourceScope(c.scope.apiGroup, c.scope.resource, c.scope.subresource, namespace, c.scope.name);
     if (only !== undefined) return (c, emit) => emit(extend(c, c.set & this.namespaceSet(only), layout.namespace, 0, { scope: at(c, only) }));

@@ -1,6 +1,7 @@
 /** Finding construction and order shared by every check of the safety analysis. */
 import type { Finding, FindingId, Severity } from "../types";
 
+/** The severity of each finding id. */
 export const SEVERITY: Record<FindingId, Severity> = {
   "secret-bodies": "error",
   "shadowed-rule": "warning",
@@ -9,6 +10,7 @@ export const SEVERITY: Record<FindingId, Severity> = {
   "logs-nothing": "warning",
 };
 
+/** A finding with its id's severity. */
 export function make(id: FindingId, path: string, message: string): Finding {
   return { id, severity: SEVERITY[id], path, message };
 }
@@ -25,8 +27,10 @@ export function comparePaths(a: string, b: string): number {
   return ta.length - tb.length;
 }
 
+/** The order of analyzePolicy's result: path (natural), then id, then message. */
 export function compareFindings(a: Finding, b: Finding): number {
   return comparePaths(a.path, b.path) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0);
 }
 
+/** `rules[i]`, or `rules` for the policy as a whole (null). */
 export const rulePath = (i: number | null): string => (i === null ? "rules" : `rules[${i}]`);

@@ -14,12 +14,15 @@ const API_VERSION = /^v\d+((alpha|beta)\d+)?$/;
 
 /** What the static checks found no request can have: left out of the request space. */
 export interface Excluded {
+  /** API groups no request has (invalid or versioned). */
   groups: Set<string>;
+  /** Namespaces no request has (not RFC 1123 labels). */
   namespaces: Set<string>;
   /** `${group}\u0000${resource}` pairs that no real request has. */
   resources: Set<string>;
 }
 
+/** What to write instead of a word that is not a resource-request verb ("read" -> get, list, watch). */
 export const VERB_HINTS: Record<string, string> = {
   read: "get, list, watch",
   write: "create, update, patch, delete",
@@ -31,6 +34,7 @@ export const VERB_HINTS: Record<string, string> = {
   exec: 'create and get on resource "pods/exec"',
   impersonate: "the impersonated user is not what audit matches; match the caller",
 };
+/** What to write instead of a resource-request verb in a non-resource rule ("list" -> get). */
 export const NON_RESOURCE_VERB_HINTS: Record<string, string> = {
   list: "get",
   watch: "get",
@@ -39,6 +43,7 @@ export const NON_RESOURCE_VERB_HINTS: Record<string, string> = {
   deletecollection: "delete",
 };
 
+/** Why a verb never matches a rule of this scope, or undefined. */
 export function verbIssue(verb: string, scope: "resource" | "nonResource" | "any"): string | undefined {
   const resourceOk = (RESOURCE_VERBS as readonly string[]).includes(verb) && verb !== "";
   const nonResourceOk = (NON_RESOURCE_VERBS as readonly string[]).includes(verb);
@@ -63,6 +68,7 @@ export function verbIssue(verb: string, scope: "resource" | "nonResource" | "any
   return undefined;
 }
 
+/** Why an entry's resourceNames never match the rule's verbs (create on a collection, deletecollection), or undefined. */
 export function resourceNamesIssue(rule: PolicyRule, specs: readonly string[]): string | undefined {
   if (!nonEmpty(rule.verbs)) return undefined;
   // create carries a name only on a subresource (POST .../serviceaccounts/<name>/token);
@@ -80,6 +86,7 @@ export function resourceNamesIssue(rule: PolicyRule, specs: readonly string[]): 
   );
 }
 
+/** The static `never-matches` findings of every rule, and what they exclude from the request space. */
 export function neverMatches(policy: Policy, groupWildcard: boolean, version: string | undefined): { findings: Finding[]; excluded: Excluded } {
   const findings: Finding[] = [];
   const excluded: Excluded = { groups: new Set(), namespaces: new Set(), resources: new Set() };

@@ -6,19 +6,26 @@
 import { isLongRunningRequest } from "../long-running";
 import type { Decision, RequestAttributes, Stage } from "../types";
 
+/** The group kube-apiserver adds to every authenticated user. */
 export const AUTHENTICATED = "system:authenticated";
+/** The group of anonymous (and some front-proxy) users instead of system:authenticated. */
 export const UNAUTHENTICATED = "system:unauthenticated";
 
 /** Every verb RequestInfo gives a resource request ("" for methods it does not map, e.g. OPTIONS). */
 export const RESOURCE_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection", "proxy", ""] as const;
 /** Non-resource requests carry the lower-cased HTTP method. */
 export const NON_RESOURCE_VERBS = ["get", "post", "put", "patch", "delete", "head", "options"] as const;
+/** The verbs of Kubernetes' standard resource API (what CIS items and hints list). */
 export const STANDARD_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"] as const;
 
+/** A string quoted for messages (JSON). */
 export const q = (s: string): string => JSON.stringify(s);
+/** Is the list present and not empty (an absent or empty condition matches everything)? */
 export const nonEmpty = <T>(list: readonly T[] | undefined): list is readonly T[] => list !== undefined && list.length > 0;
+/** How messages name an API group: `the core group ("")` or `group "apps"`. */
 export const groupLabel = (g: string): string => (g === "" ? 'the core group ("")' : `group ${q(g)}`);
 
+/** `base`, or `base-2`, `base-3`, ... : the first not in `taken` (an example value no rule lists). */
 export function unique(base: string, taken: ReadonlySet<string>): string {
   if (!taken.has(base)) return base;
   for (let n = 2; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
@@ -33,6 +40,7 @@ export function isResourcePath(path: string): boolean {
   return parts[0] === "apis" && parts.length >= 4;
 }
 
+/** Does kube-apiserver write a ResponseStarted event for this request (watch, proxy, exec, attach, log, port-forward)? */
 export function isLongRunning(req: RequestAttributes): boolean {
   return req.resourceRequest && isLongRunningRequest(req.verb, req.subresource);
 }
@@ -72,6 +80,7 @@ export function possibleResourceRequest(verb: string, name: string, subresource:
   }
 }
 
+/** Verbs that need an object name (get, delete, update, patch) share one category; other verbs are their own. */
 export function verbCategory(verb: string): string {
   switch (verb) {
     case "get":
@@ -87,41 +96,60 @@ export function verbCategory(verb: string): string {
 
 /** Who sends a request: `null` user and groups for a request without user info (failed authentication). */
 export interface Actor {
+  /** User name; null without user info. */
   user: string | null;
+  /** Groups; null without user info. */
   groups: string[] | null;
 }
 
+/** What a request addresses: a resource (group, resource, subresource, namespace, name) or a non-resource path. */
 export interface Scope {
+  /** True for resource requests. */
   resourceRequest: boolean;
+  /** API group ("" for core and non-resource requests). */
   apiGroup: string;
+  /** Resource; "" for non-resource requests. */
   resource: string;
+  /** Subresource; "" for none. */
   subresource: string;
+  /** Namespace; "" for cluster-scoped or all-namespace requests. */
   namespace: string;
+  /** Object name; "" for none. */
   name: string;
+  /** The request path, e.g. `/api/v1/namespaces/team-a/pods/example`. */
   path: string;
 }
 
+/** Example values no rule lists, one per dimension: the unnamed class of each. */
 export interface Names {
+  /** A user name no rule lists, e.g. `alice`. */
   user: string;
+  /** A namespace no rule lists, e.g. `team-a`. */
   namespace: string;
+  /** An object name no rule lists, e.g. `example`. */
   name: string;
+  /** An API group no rule lists, e.g. `example.com`. */
   group: string;
 }
 
+/** The RequestAttributes of an actor's request with this verb and scope. */
 export function requestOf(actor: Actor, verb: string, scope: Scope): RequestAttributes {
   return { user: actor.user, groups: actor.groups, verb, ...scope, apiVersion: scope.resourceRequest ? "v1" : "" };
 }
 
+/** The URL path of a resource request, e.g. `/apis/apps/v1/namespaces/team-a/deployments/web/scale`. */
 export function resourcePath(apiGroup: string, resource: string, subresource: string, namespace: string, name: string): string {
   const prefix = apiGroup === "" ? "/api/v1" : `/apis/${apiGroup}/v1`;
   const ns = namespace === "" ? "" : `/namespaces/${namespace}`;
   return `${prefix}${ns}/${resource}${name === "" ? "" : `/${name}`}${subresource === "" ? "" : `/${subresource}`}`;
 }
 
+/** The scope of a resource request (its path derived). */
 export function resourceScope(apiGroup: string, resource: string, subresource: string, namespace: string, name: string): Scope {
   return { resourceRequest: true, apiGroup, resource, subresource, namespace, name, path: resourcePath(apiGroup, resource, subresource, namespace, name) };
 }
 
+/** The scope of a non-resource request to `path`. */
 export function nonResourceScope(path: string): Scope {
   return { resourceRequest: false, apiGroup: "", resource: "", subresource: "", namespace: "", name: "", path };
 }
@@ -129,11 +157,13 @@ export function nonResourceScope(path: string): Scope {
 /** A request without user info (failed authentication). */
 export const NO_ACTOR: Actor = { user: null, groups: null };
 
+/** How messages name the sender of a request. */
 export function describeActor(actor: Actor): string {
   if (actor.user === null) return "without user info (failed authentication)";
   return `by user ${q(actor.user)} (groups ${(actor.groups ?? []).join(", ") || "none"})`;
 }
 
+/** A request in words for messages, e.g. `get secrets "db" in namespace "team-a" by user "alice" (groups system:authenticated)`. */
 export function describeRequest(req: RequestAttributes): string {
   const actor = describeActor({ user: req.user, groups: req.groups });
   if (!req.resourceRequest) return `${req.verb.toUpperCase()} ${/^[\x21-\x7e]+$/.test(req.path) ? req.path : q(req.path)} ${actor}`;

@@ -70,6 +70,7 @@ export type ResourceSpec =
   | { kind: "anyResource"; subresource: string }
   | { kind: "never"; why: string };
 
+/** How kube-apiserver matches a rule's resource string; `never` with why when no request can match it. */
 export function parseResourceSpec(res: string): ResourceSpec {
   if (res === "*") return { kind: "all" };
   const parts = res.split("/");

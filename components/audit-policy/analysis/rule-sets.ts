@@ -22,6 +22,7 @@ export interface AnalyzeStats {
 /** A set of rule indices as a bit set (bit i = rules[i]). */
 export type RuleSet = bigint;
 
+/** The RuleSet holding these rule indices. */
 export function ruleSet(indices: readonly number[]): RuleSet {
   if (indices.length === 0) return 0n;
   let top = 0;
@@ -31,6 +32,7 @@ export function ruleSet(indices: readonly number[]): RuleSet {
   return BigInt(`0b${bits.join("")}`);
 }
 
+/** The rule indices in a RuleSet, ascending. */
 export function members(set: RuleSet): number[] {
   const bits = set.toString(2);
   const out: number[] = [];
@@ -42,21 +44,25 @@ export function members(set: RuleSet): number[] {
 export class Evaluator {
   constructor(readonly stats: AnalyzeStats) {}
 
+  /** The indices of the rules that match `req`, in order (matchingRules), counted. */
   matches(compiled: CompiledPolicy, req: RequestAttributes): number[] {
     this.stats.requestsEvaluated++;
     return matchingRules(compiled, req);
   }
 
+  /** The rules that match `req` as a RuleSet, counted. */
   set(compiled: CompiledPolicy, req: RequestAttributes): RuleSet {
     return ruleSet(this.matches(compiled, req));
   }
 
+  /** The policy's decision for `req` (evaluateCompiled), counted. */
   decide(compiled: CompiledPolicy, req: RequestAttributes): Decision {
     this.stats.requestsEvaluated++;
     return evaluateCompiled(compiled, req);
   }
 }
 
+/** The policy reduced to the conditions `pick` keeps, every rule at Metadata: which rules accept a value of those conditions. */
 export function strippedPolicy(policy: Policy, pick: (r: PolicyRule) => Partial<PolicyRule>, options: VersionOptions): CompiledPolicy {
   return compilePolicy(
     { apiVersion: "audit.k8s.io/v1", kind: "Policy", rules: policy.rules.map((r) => ({ level: "Metadata" as Level, ...pick(r) })) },
@@ -70,13 +76,17 @@ export function strippedPolicy(policy: Policy, pick: (r: PolicyRule) => Partial<
  * do not test the dimension; every class gets base plus the rules that list it.
  */
 export interface Dimension {
+  /** The classes, in rank order; classes[0] is the unnamed value. */
   classes: ValueClass[];
+  /** Per class, the rules that accept it. */
   sets: RuleSet[];
+  /** The rules that accept the unnamed value (those that do not test this dimension). */
   base: RuleSet;
   /** rule -> indices (in classes) of the classes it accepts beyond base. */
   listedBy: Map<number, number[]>;
 }
 
+/** The Dimension of `classes`, with `setOf(value)` the rules that accept a value. */
 export function dimension(classes: ValueClass[], setOf: (value: string) => RuleSet, base: RuleSet): Dimension {
   const sets = classes.map((c) => setOf(c.value));
   const listedBy = new Map<number, number[]>();
@@ -114,26 +124,37 @@ export function refine(set: RuleSet, dim: Dimension, each: (cls: ValueClass, nar
  * in the same sets whatever is fixed next, and only one of them (the lower `rank`) is kept.
  */
 export interface Combo {
+  /** The rules whose conditions on the parts fixed so far all hold. */
   set: RuleSet;
   /** What the remaining parts or the result depend on besides `set` (name and subresource empty, long-running, verb). */
   flags: string;
   /** Example order, most significant first (unfixed parts 0): the kept combo is the one a nested loop would meet first. */
   rank: number[];
+  /** The sender (NO_ACTOR until the user step). */
   actor: Actor;
+  /** The verb ("" until the verb step). */
   verb: string;
+  /** What the request addresses. */
   scope: Scope;
 }
 
 /** Where each part goes in Combo.rank, most significant first. */
 export interface Layout {
+  /** Position of the user. */
   user: number;
+  /** Position of the group set. */
   groups: number;
+  /** Position of the kind: resource (0) or non-resource (1) request. */
   kind: number;
+  /** Position of the verb. */
   verb: number;
   /** Also the non-resource path. */
   group: number;
+  /** Position of the (resource, subresource) pair. */
   pair: number;
+  /** Position of the namespace. */
   namespace: number;
+  /** Position of the object name. */
   name: number;
 }
 
@@ -141,19 +162,23 @@ export interface Layout {
 export const MAIN_ORDER: Layout = { user: 0, groups: 1, kind: 2, verb: 3, group: 4, pair: 5, namespace: 6, name: 7 };
 /** secret-bodies: per verb, per actor, per namespace, per name (the target is fixed). */
 export const TARGET_ORDER: Layout = { verb: 0, user: 1, groups: 2, namespace: 3, name: 4, group: 5, pair: 6, kind: 7 };
+/** Number of positions in Combo.rank. */
 export const RANK_SIZE = 8;
 
+/** `c` with one more part fixed: its new set, its rank at `slot`, and the fields in `patch`. */
 export function extend(c: Combo, set: RuleSet, slot: number, rank: number, patch: Partial<Combo>): Combo {
   const r = c.rank.slice();
   r[slot] = rank;
   return { ...c, ...patch, set, rank: r };
 }
 
+/** Lexicographic order of ranks: the combo a nested loop meets first is smaller. */
 export function compareRanks(a: readonly number[], b: readonly number[]): number {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
   return 0;
 }
 
+/** One part of the request fixed: emits each combo the part's classes make of `c`. */
 export type Step = (c: Combo, emit: (next: Combo) => void) => void;
 
 /**

@@ -10,10 +10,12 @@ import { make, rulePath } from "./findings";
 import { describeRequest, requestOf } from "./requests";
 import { enumerate, ruleSet, TARGET_ORDER, type Evaluator } from "./rule-sets";
 
+/** The fix every `secret-bodies` finding suggests. */
 export const SECRET_FIX =
   `add before it a rule "- level: Metadata" with resources [{group: "", resources: ["secrets", "configmaps", "serviceaccounts/token"]}, ` +
   `{group: "authentication.k8s.io", resources: ["tokenreviews"]}] (as the GCE and kubespray policies do), or lower this rule's level to Metadata`;
 
+/** `secret-bodies` findings: per deciding rule, the sensitive targets some authenticated request logs the bodies of, with an example request each. */
 export function secretBodies(compiled: CompiledPolicy, requests: Requests, ev: Evaluator): Finding[] {
   const byRule = new Map<number, Map<string, RequestAttributes>>();
   for (const target of SENSITIVE_TARGETS) {

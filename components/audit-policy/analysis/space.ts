@@ -74,6 +74,7 @@ export function policyOrder(lists: Iterable<readonly string[] | undefined>): Map
  * comment), and the (resource, subresource) pairs and non-resource paths worth trying.
  */
 export class Space {
+  /** Example values no rule lists. */
   readonly names: Names;
   // Classes of the candidates, which are, in rank order:
   /** the unnamed user, then the listed users (sorted); */
@@ -86,6 +87,7 @@ export class Space {
   readonly objectNames: ValueClass[];
   /** "", the valid listed groups (sorted), then the unnamed group. */
   readonly apiGroups: ValueClass[];
+  /** Non-resource paths, one per class. */
   readonly paths: string[];
   /** group -> rule -> the classes of resourceNames its entries for that group (with resources) list. */
   readonly namesListed = new Map<string, Map<number, ValueClass[]>>();
