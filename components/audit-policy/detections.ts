@@ -19,10 +19,13 @@
  *   its body (below Request).
  */
 import { compilePolicy, evaluateCompiled } from "./evaluate";
+import { nonResourceScope, requestOf, resourceScope, type RequestIdentity } from "./request-attributes";
 import { LEVELS, type Decision, type Level, type Policy, type RequestAttributes, type Stage, type VersionOptions } from "./types";
 
 /** Any decoded audit Event object (audit.k8s.io v1 or v1beta1 JSON); absent fields are tolerated. */
 export type AuditEventLike = object;
+
+export type { RequestIdentity } from "./request-attributes";
 
 /** The id of every detection class, in DETECTIONS order. */
 export const DETECTION_IDS = [
@@ -185,14 +188,6 @@ const HEALTH_PATHS = ["/healthz", "/livez", "/readyz"];
 // Representative identities and requests.
 // ---------------------------------------------------------------------------------------------
 
-/** Who makes a representative request: the authenticated user and groups (null: failed authentication). */
-export interface RequestIdentity {
-  /** User name, e.g. `system:serviceaccount:cattle-impersonation-system:cattle-impersonation-u-abc12`. */
-  user: string | null;
-  /** Groups, `system:authenticated` included. */
-  groups: string[] | null;
-}
-
 const sa = (namespace: string, name: string): RequestIdentity => ({
   user: `system:serviceaccount:${namespace}:${name}`,
   groups: ["system:serviceaccounts", `system:serviceaccounts:${namespace}`, "system:authenticated"],
@@ -216,7 +211,6 @@ const KUBELET: RequestIdentity = { user: "system:node:worker-1", groups: ["syste
 
 interface Target {
   group?: string;
-  version?: string;
   resource: string;
   subresource?: string;
   namespace?: string;
@@ -224,42 +218,11 @@ interface Target {
 }
 
 function req(who: RequestIdentity, verb: string, t: Target): RequestAttributes {
-  const group = t.group ?? "";
-  const version = t.version ?? "v1";
-  const base = group === "" ? `/api/${version}` : `/apis/${group}/${version}`;
-  const ns = t.namespace ?? "";
-  const name = t.name ?? "";
-  const sub = t.subresource ?? "";
-  const path = [base, ns ? `namespaces/${ns}` : "", t.resource, name, sub].filter((p) => p !== "").join("/");
-  return {
-    user: who.user,
-    groups: who.groups,
-    verb,
-    resourceRequest: true,
-    apiGroup: group,
-    apiVersion: version,
-    resource: t.resource,
-    subresource: sub,
-    namespace: ns,
-    name,
-    path,
-  };
+  return requestOf(who, verb, resourceScope(t.group ?? "", t.resource, t.subresource ?? "", t.namespace ?? "", t.name ?? ""));
 }
 
 function nonResource(who: RequestIdentity, path: string, verb = "get"): RequestAttributes {
-  return {
-    user: who.user,
-    groups: who.groups,
-    verb,
-    resourceRequest: false,
-    apiGroup: "",
-    apiVersion: "",
-    resource: "",
-    subresource: "",
-    namespace: "",
-    name: "",
-    path,
-  };
+  return requestOf(who, verb, nonResourceScope(path));
 }
 
 const pod = (namespace = "default", name = "web-7c9f8d6b4-x2x9q"): Target => ({ resource: "pods", namespace, name });

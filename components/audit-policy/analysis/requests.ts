@@ -4,7 +4,13 @@
  * writes an event, and how findings describe a request.
  */
 import { isLongRunningRequest } from "../long-running";
+import type { RequestIdentity } from "../request-attributes";
 import type { Decision, RequestAttributes, Stage } from "../types";
+
+export { nonResourceScope, requestOf, resourceScope, type Scope } from "../request-attributes";
+
+/** Who sends a request: `null` user and groups for a request without user info (failed authentication). */
+export type Actor = RequestIdentity;
 
 /** The group kube-apiserver adds to every authenticated user. */
 export const AUTHENTICATED = "system:authenticated";
@@ -94,32 +100,6 @@ export function verbCategory(verb: string): string {
 }
 
 
-/** Who sends a request: `null` user and groups for a request without user info (failed authentication). */
-export interface Actor {
-  /** User name; null without user info. */
-  user: string | null;
-  /** Groups; null without user info. */
-  groups: string[] | null;
-}
-
-/** What a request addresses: a resource (group, resource, subresource, namespace, name) or a non-resource path. */
-export interface Scope {
-  /** True for resource requests. */
-  resourceRequest: boolean;
-  /** API group ("" for core and non-resource requests). */
-  apiGroup: string;
-  /** Resource; "" for non-resource requests. */
-  resource: string;
-  /** Subresource; "" for none. */
-  subresource: string;
-  /** Namespace; "" for cluster-scoped or all-namespace requests. */
-  namespace: string;
-  /** Object name; "" for none. */
-  name: string;
-  /** The request path, e.g. `/api/v1/namespaces/team-a/pods/example`. */
-  path: string;
-}
-
 /** Example values no rule lists, one per dimension: the unnamed class of each. */
 export interface Names {
   /** A user name no rule lists, e.g. `alice`. */
@@ -130,28 +110,6 @@ export interface Names {
   name: string;
   /** An API group no rule lists, e.g. `example.com`. */
   group: string;
-}
-
-/** The RequestAttributes of an actor's request with this verb and scope. */
-export function requestOf(actor: Actor, verb: string, scope: Scope): RequestAttributes {
-  return { user: actor.user, groups: actor.groups, verb, ...scope, apiVersion: scope.resourceRequest ? "v1" : "" };
-}
-
-/** The URL path of a resource request, e.g. `/apis/apps/v1/namespaces/team-a/deployments/web/scale`. */
-export function resourcePath(apiGroup: string, resource: string, subresource: string, namespace: string, name: string): string {
-  const prefix = apiGroup === "" ? "/api/v1" : `/apis/${apiGroup}/v1`;
-  const ns = namespace === "" ? "" : `/namespaces/${namespace}`;
-  return `${prefix}${ns}/${resource}${name === "" ? "" : `/${name}`}${subresource === "" ? "" : `/${subresource}`}`;
-}
-
-/** The scope of a resource request (its path derived). */
-export function resourceScope(apiGroup: string, resource: string, subresource: string, namespace: string, name: string): Scope {
-  return { resourceRequest: true, apiGroup, resource, subresource, namespace, name, path: resourcePath(apiGroup, resource, subresource, namespace, name) };
-}
-
-/** The scope of a non-resource request to `path`. */
-export function nonResourceScope(path: string): Scope {
-  return { resourceRequest: false, apiGroup: "", resource: "", subresource: "", namespace: "", name: "", path };
 }
 
 /** A request without user info (failed authentication). */
