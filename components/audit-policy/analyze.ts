@@ -49,15 +49,15 @@
  * of the lists; the complete requests are then evaluated on the whole policy. The result is exact
  * for the request space above.
  */
-import { compilePolicy } from "./evaluate";
 import { cisCoverage } from "./analysis/cis-coverage";
 import { Requests } from "./analysis/enumeration";
-import { make, compareFindings, rulePath } from "./analysis/findings";
+import { compareFindings, make, rulePath } from "./analysis/findings";
 import { droppedFinding, neverMatches } from "./analysis/never-matches";
 import { describeRequest, NON_RESOURCE_VERBS, RESOURCE_VERBS, requestOf, writesEvent } from "./analysis/requests";
 import { compareRanks, enumerate, Evaluator, MAIN_ORDER, ruleSet, type AnalyzeStats, type Combo } from "./analysis/rule-sets";
 import { secretBodies } from "./analysis/secret-bodies";
 import { Space } from "./analysis/space";
+import { compilePolicy } from "./evaluate";
 import { isLongRunningRequest } from "./long-running";
 import type { Finding, Policy, PolicyIssue, RequestAttributes, VersionOptions } from "./types";
 import { supportsGroupWildcard } from "./version";

@@ -1,6 +1,6 @@
 /**
  * The steps that build the representative requests one part at a time (scope, namespace, verb,
- * user, groups), each narrowing the set of rules still matching (see analyze.ts).
+ * user, groups), each narrowing the set of rules still matching (see the comment of analyze.ts).
  */
 import type { CompiledPolicy } from "../evaluate";
 import { LONG_RUNNING_SUBRESOURCES } from "../long-running";
@@ -158,7 +158,7 @@ export class Requests {
     };
   }
 
-  /** Group sets {base} and {base, g} (see analyze.ts), g listed by a rule still in the set. */
+  /** Group sets {base} and {base, g} (see the comment of analyze.ts), g listed by a rule still in the set. */
   groupStep(layout: Layout): Step {
     const bases = [AUTHENTICATED, UNAUTHENTICATED];
     return (c, emit) => {

@@ -63,7 +63,7 @@ export function writesEvent(decision: Decision, req: RequestAttributes): boolean
   return isLongRunning(req) && !omitted.has("ResponseStarted");
 }
 
-/** RequestInfo never produces these combinations (see analyze.ts). */
+/** RequestInfo never produces these combinations (see the comment of analyze.ts). */
 export function possibleResourceRequest(verb: string, name: string, subresource: string): boolean {
   if (subresource !== "" && name === "") return false;
   switch (verb) {

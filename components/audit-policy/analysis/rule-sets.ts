@@ -1,5 +1,5 @@
 /**
- * Sets of matching rules and their enumeration without the cross product (see analyze.ts): rule
+ * Sets of matching rules and their enumeration without the cross product (see the comment of analyze.ts): rule
  * sets as bit sets, the counting evaluator, per-dimension classes with the rules that accept them,
  * and the partial requests (combos) narrowed one part at a time.
  */

@@ -1,12 +1,12 @@
 /**
- * The representative request space of a policy (see analyze.ts): the candidate values of each
+ * The representative request space of a policy (see the comment of analyze.ts): the candidate values of each
  * dimension, collapsed to classes of values no predicate tells apart.
  */
+import { LONG_RUNNING_SUBRESOURCES } from "../long-running";
 import type { Policy, PolicyRule } from "../types";
 import type { Excluded } from "./never-matches";
 import { isResourcePath, nonEmpty, unique, type Names } from "./requests";
 import { BUILTIN_RESOURCES, parseResourceSpec } from "./resources";
-import { LONG_RUNNING_SUBRESOURCES } from "../long-running";
 
 const SUBRESOURCE_CANDIDATES = ["status", "scale", "log", "exec", "eviction", "binding", "token", "ephemeralcontainers", "finalize", "approval"];
 /** An unlisted long-running subresource: it gets a ResponseStarted event where an unlisted ordinary one does not. */
