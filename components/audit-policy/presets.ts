@@ -11,14 +11,17 @@
  * - `cis`: exactly what CIS Kubernetes Benchmark 3.2.2 asks for.
  * - `recommended`: low noise and complete for detection on Rancher-managed RKE2/K3s clusters.
  *
- * Sources: shipping.md §3.5 (detections and their minimum levels), traffic.md (where the volume
- * comes from on a Rancher-managed RKE2 cluster and which identities make it), the GCE/GKE and
- * OpenShift policies (test/fixtures/policies) and kube-bench's CIS 3.2.2 text.
+ * Sources: the detection classes and their minimum levels (detections.ts), the model of where the
+ * volume comes from on a Rancher-managed RKE2 cluster and which identities make it
+ * (test/support/traffic.ts, with its sources), the GCE/GKE and OpenShift policies
+ * (test/fixtures/policies) and kube-bench's CIS 3.2.2 text
+ * (https://github.com/aquasecurity/kube-bench/tree/main/cfg).
  */
 import type { Policy, PolicyRule } from "./types";
 
 /** A preset rule and the reason it is there: the source of the comments in docs/presets.md. */
 export interface PresetRule {
+  /** The audit policy rule. */
   rule: PolicyRule;
   /** What the rule logs (or drops), in a few words. */
   what: string;
@@ -26,24 +29,33 @@ export interface PresetRule {
   why: string;
 }
 
+/** A ready-made audit policy with its documentation. */
 export interface Preset {
+  /** Its name, e.g. `recommended`. */
   name: PresetName;
+  /** A one-line title. */
   title: string;
+  /** What it logs and drops, in a paragraph. */
   description: string;
+  /** The audit.k8s.io/v1 Policy (frozen). */
   policy: Policy;
   /** One note per rule of `policy.rules`, in the same order. */
   notes: readonly { what: string; why: string }[];
 }
 
+/** The preset names, from the least to the most selective; `recommended` is the default of the components and the CLI. */
 export const PRESET_NAMES = ["metadata", "basic", "detailed", "cis", "recommended"] as const;
+/** A preset name: `metadata`, `basic`, `detailed`, `cis` or `recommended`. */
 export type PresetName = (typeof PRESET_NAMES)[number];
 
+/** Is `x` a preset name? Example: `isPresetName("cis")` is true, `isPresetName("CIS")` false. */
 export function isPresetName(x: unknown): x is PresetName {
   return typeof x === "string" && (PRESET_NAMES as readonly string[]).includes(x);
 }
 
 // ---------------------------------------------------------------------------------------------
-// Identities (traffic.md "Identities on a Rancher-managed cluster"; the client certificates
+// Identities (Rancher forwards its users' requests through cattle-impersonation service accounts:
+// https://github.com/rancher/rancher/blob/main/pkg/impersonation/impersonation.go; the client certificates
 // `rke2 certificate check` lists on an RKE2 server: system:admin, system:apiserver,
 // system:kube-controller-manager, system:kube-scheduler, system:kube-proxy, system:rke2-supervisor,
 // system:rke2-controller, rke2-cloud-controller-manager, system:node:<node>; K3s names them k3s-*).
@@ -549,7 +561,7 @@ export const presets: Readonly<Record<PresetName, Preset>> = deepFreeze({
   recommended: build(
     "recommended",
     "Recommended for Rancher-managed RKE2/K3s",
-    "Low noise and complete for detection: every detection class of shipping.md §3.5 at its minimum level or better, no Secret, ConfigMap, TokenReview or TokenRequest bodies, every request by people (including Rancher's cattle-impersonation service accounts) at Metadata or better, and the background traffic of a Rancher-managed cluster (leases, events, status, system reads and watches, probes, metrics, discovery) dropped.",
+    "Low noise and complete for detection: every detection class (what Falco, Sigma and Elastic rules look for) at its minimum level or better, no Secret, ConfigMap, TokenReview or TokenRequest bodies, every request by people (including Rancher's cattle-impersonation service accounts) at Metadata or better, and the background traffic of a Rancher-managed cluster (leases, events, status, system reads and watches, probes, metrics, discovery) dropped.",
     RECOMMENDED_RULES,
   ),
 });
