@@ -85,6 +85,7 @@ const SEVERITY: Record<FindingId, Severity> = {
   "never-matches": "warning",
   "cis-3.2.2": "warning",
   "logs-nothing": "warning",
+  "alert-cannot-fire": "warning",
 };
 
 const AUTHENTICATED = "system:authenticated";

@@ -1,0 +1,112 @@
+/**
+ * The same alert conditions as Elasticsearch query DSL (Kibana's "Elasticsearch query" rule) and as
+ * Lucene query strings (OpenSearch per document monitors), over documents holding the raw audit
+ * event fields (`verb`, `objectRef.resource`, `user.username`, ...), as the shipper writes them.
+ *
+ * Under dynamic mapping every string is a `text` field with a `keyword` sub-field: exact matches and
+ * prefixes go to `<field>.keyword` (a `term` on the analysed `text` field would never match
+ * `system:serviceaccount:...`). Pass `keywordSuffix: ""` when an index template maps them as keyword.
+ * Arrays (containers, volumes) are flattened by Elasticsearch, so body paths need no array handling.
+ */
+import { ConditionKind, esField, STATUS_CODE, type Condition, type FieldPath } from "./conditions";
+
+export interface ElasticQueryOptions {
+  /** Suffix of the exact-match sub-field of string fields. Default ".keyword" (dynamic mapping). */
+  keywordSuffix?: string;
+}
+
+type Json = Record<string, unknown>;
+
+const kw = (field: FieldPath, o: ElasticQueryOptions) => `${esField(field)}${o.keywordSuffix ?? ".keyword"}`;
+const missing = (field: string): Json => ({ bool: { must_not: [{ exists: { field } }] } });
+const anyOf = (should: Json[]): Json => (should.length === 1 ? should[0] : { bool: { should, minimum_should_match: 1 } });
+
+/** A clause that holds when the string field equals one of the values ("" also matches an absent field). */
+function equalsAny(field: FieldPath, values: readonly string[], o: ElasticQueryOptions): Json {
+  const name = kw(field, o);
+  const present = values.filter((v) => v !== "");
+  const should: Json[] = [];
+  if (present.length > 0) should.push(present.length === 1 ? { term: { [name]: present[0] } } : { terms: { [name]: [...present] } });
+  if (present.length < values.length) should.push(missing(esField(field)));
+  return anyOf(should);
+}
+
+const prefixes = (field: FieldPath, ps: readonly string[], o: ElasticQueryOptions): Json[] => ps.map((p) => ({ prefix: { [kw(field, o)]: p } }));
+
+/** Query DSL for all conditions: `{ bool: { filter, must_not } }`. */
+export function esQuery(conditions: readonly Condition[], o: ElasticQueryOptions = {}): Json {
+  const filter: Json[] = [];
+  const mustNot: Json[] = [];
+  for (const c of conditions) {
+    switch (c.kind) {
+      case ConditionKind.OneOf:
+        filter.push(equalsAny(c.field, c.values, o));
+        break;
+      case ConditionKind.NoneOf:
+        mustNot.push(equalsAny(c.field, c.values, o));
+        break;
+      case ConditionKind.PrefixOf:
+        filter.push(anyOf(prefixes(c.field, c.prefixes, o)));
+        break;
+      case ConditionKind.NotPrefixOf:
+        mustNot.push(...prefixes(c.field, c.prefixes, o));
+        if (c.exact.length > 0) mustNot.push({ terms: { [kw(c.field, o)]: [...c.exact] } });
+        break;
+      case ConditionKind.Present:
+        filter.push({ exists: { field: esField(c.field) } });
+        mustNot.push({ term: { [kw(c.field, o)]: "" } });
+        break;
+      case ConditionKind.Succeeded:
+        filter.push({ range: { [esField(STATUS_CODE)]: { gte: 200, lt: 300 } } });
+        break;
+      case ConditionKind.BodyTrue:
+        filter.push(anyOf(c.paths.map((p) => ({ term: { [esField(p)]: true } }))));
+        break;
+      case ConditionKind.BodyObject:
+        filter.push(anyOf(c.paths.map((p) => ({ exists: { field: esField(p) } }))));
+        break;
+    }
+  }
+  return { bool: { filter, ...(mustNot.length > 0 ? { must_not: mustNot } : {}) } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lucene query strings (OpenSearch per document monitor queries).
+// ---------------------------------------------------------------------------------------------
+
+/** Escapes the query-string special characters (the Lucene classic query parser's list, plus space). */
+const luceneEscape = (s: string) => s.replace(/[+\-=&|><!(){}[\]^"~*?:\\/ ]/g, "\\$&");
+const quoted = (s: string) => `"${s.replace(/["\\]/g, "\\$&")}"`;
+const or = (parts: string[]) => (parts.length === 1 ? parts[0] : `(${parts.join(" OR ")})`);
+
+function luceneEquals(field: FieldPath, values: readonly string[], o: ElasticQueryOptions): string {
+  const name = luceneEscape(kw(field, o));
+  return or(values.map((v) => (v === "" ? `(NOT _exists_:${luceneEscape(esField(field))})` : `${name}:${quoted(v)}`)));
+}
+
+const lucenePrefixes = (field: FieldPath, ps: readonly string[], o: ElasticQueryOptions) => ps.map((p) => `${luceneEscape(kw(field, o))}:${luceneEscape(p)}*`);
+
+/** A Lucene query string for all conditions (AND of one clause per condition). */
+export function luceneQuery(conditions: readonly Condition[], o: ElasticQueryOptions = {}): string {
+  const clauses = conditions.map((c): string => {
+    switch (c.kind) {
+      case ConditionKind.OneOf:
+        return luceneEquals(c.field, c.values, o);
+      case ConditionKind.NoneOf:
+        return `NOT ${luceneEquals(c.field, c.values, o)}`;
+      case ConditionKind.PrefixOf:
+        return or(lucenePrefixes(c.field, c.prefixes, o));
+      case ConditionKind.NotPrefixOf:
+        return `NOT ${or([...lucenePrefixes(c.field, c.prefixes, o), ...c.exact.map((e) => `${luceneEscape(kw(c.field, o))}:${quoted(e)}`)])}`;
+      case ConditionKind.Present:
+        return `_exists_:${luceneEscape(esField(c.field))}`;
+      case ConditionKind.Succeeded:
+        return `${luceneEscape(esField(STATUS_CODE))}:[200 TO 299]`;
+      case ConditionKind.BodyTrue:
+        return or(c.paths.map((p) => `${luceneEscape(esField(p))}:true`));
+      case ConditionKind.BodyObject:
+        return or(c.paths.map((p) => `_exists_:${luceneEscape(esField(p))}`));
+    }
+  });
+  return clauses.join(" AND ");
+}
