@@ -52,6 +52,9 @@ function alertDetection(alert: AlertDefinition): Detection {
   return { ...detectionOf(alert), minLevel: alertMinLevel(alert), requests: alertRequests(alert) };
 }
 
+/** How many failing requests a finding spells out. */
+const SHOWN = 3;
+
 /** One finding per alert that the policy keeps from firing (empty: every alert can fire). */
 export function alertCoverage(policy: Policy, options: AlertCoverageOptions = {}): Finding[] {
   const alerts = selectAlerts(options.alerts);
@@ -68,7 +71,8 @@ export function alertCoverage(policy: Policy, options: AlertCoverageOptions = {}
       message:
         `alert ${alerts[i].name} (${alerts[i].id}) cannot fire: it needs ${c.minLevel} or more` +
         `${(detectionOf(alerts[i]).needsStages ?? []).length > 0 ? ` and stage ${(detectionOf(alerts[i]).needsStages ?? []).join(", ")}` : ""}; ` +
-        failing.map((r) => r.problem).join("; "),
+        failing.slice(0, SHOWN).map((r) => r.problem).join("; ") +
+        (failing.length > SHOWN ? `; and ${failing.length - SHOWN} more of its ${c.requests.length} requests` : ""),
     });
   });
   return findings;
