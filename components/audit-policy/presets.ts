@@ -11,9 +11,10 @@
  * - `cis`: exactly what CIS Kubernetes Benchmark 3.2.2 asks for.
  * - `recommended`: low noise and complete for detection on Rancher-managed RKE2/K3s clusters.
  *
- * Sources: shipping.md §3.5 (detections and their minimum levels), traffic.md (where the volume
- * comes from on a Rancher-managed RKE2 cluster and which identities make it), the GCE/GKE and
- * OpenShift policies (test/fixtures/policies) and kube-bench's CIS 3.2.2 text.
+ * Sources: the detection classes and their minimum levels (detections.ts), the background-traffic
+ * model (traffic.ts: where the volume comes from on a Rancher-managed RKE2 cluster and which
+ * identities make it), the GCE/GKE and OpenShift policies (test/fixtures/policies), kube-bench's
+ * CIS 3.2.2 text, and the public Falco and Sigma rules (test/fixtures/detection-rules).
  */
 import type { Policy, PolicyRule } from "./types";
 
@@ -43,7 +44,7 @@ export function isPresetName(x: unknown): x is PresetName {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Identities (traffic.md "Identities on a Rancher-managed cluster"; the client certificates
+// Identities (those of the traffic model, traffic.ts; the client certificates
 // `rke2 certificate check` lists on an RKE2 server: system:admin, system:apiserver,
 // system:kube-controller-manager, system:kube-scheduler, system:kube-proxy, system:rke2-supervisor,
 // system:rke2-controller, rke2-cloud-controller-manager, system:node:<node>; K3s names them k3s-*).
@@ -568,7 +569,7 @@ export const presets: Readonly<Record<PresetName, Preset>> = deepFreeze({
   recommended: build(
     "recommended",
     "Recommended for Rancher-managed RKE2/K3s",
-    "Low noise and complete for detection: every detection class of shipping.md §3.5 at its minimum level or better, no Secret, ConfigMap, TokenReview or TokenRequest bodies, every request by people (including Rancher's cattle-impersonation service accounts) at Metadata or better, and the background traffic of a Rancher-managed cluster (leases, events, status, system reads and watches, probes, metrics, discovery) dropped.",
+    "Low noise and complete for detection: every detection class (components/audit-policy/detections.ts) at its minimum level, every alert of components/alerts able to fire or better, no Secret, ConfigMap, TokenReview or TokenRequest bodies, every request by people (including Rancher's cattle-impersonation service accounts) at Metadata or better, and the background traffic of a Rancher-managed cluster (leases, events, status, system reads and watches, probes, metrics, discovery) dropped.",
     RECOMMENDED_RULES,
   ),
 });
