@@ -2,7 +2,7 @@
  * The condition language alerts are written in: a conjunction of field tests on one audit event.
  * Every condition is rendered three ways from the same value, so the three cannot drift apart:
  * - LogQL label filters after `| json` (and line filters for values inside arrays, which `| json` skips),
- * - Elasticsearch/OpenSearch query DSL and Lucene query strings over the raw event fields,
+ * - Elasticsearch/OpenSearch query DSL over the raw event fields,
  * - a TypeScript predicate over a decoded event (`eventMatches`), used to replay recorded events.
  */
 

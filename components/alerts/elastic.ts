@@ -1,7 +1,7 @@
 /**
- * The same alert conditions as Elasticsearch query DSL (Kibana's "Elasticsearch query" rule) and as
- * Lucene query strings (OpenSearch per document monitors), over documents holding the raw audit
- * event fields (`verb`, `objectRef.resource`, `user.username`, ...), as the shipper writes them.
+ * The alert conditions as Elasticsearch/OpenSearch query DSL (Kibana's "Elasticsearch query" rule,
+ * OpenSearch per query monitors), over documents holding the raw audit event fields (`verb`,
+ * `objectRef.resource`, `user.username`, ...), as the shipper writes them.
  *
  * Under dynamic mapping every string is a `text` field with a `keyword` sub-field: exact matches and
  * prefixes go to `<field>.keyword` (a `term` on the analysed `text` field would never match
@@ -68,45 +68,4 @@ export function esQuery(conditions: readonly Condition[], o: ElasticQueryOptions
     }
   }
   return { bool: { filter, ...(mustNot.length > 0 ? { must_not: mustNot } : {}) } };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Lucene query strings (OpenSearch per document monitor queries).
-// ---------------------------------------------------------------------------------------------
-
-/** Escapes the query-string special characters (the Lucene classic query parser's list, plus space). */
-const luceneEscape = (s: string) => s.replace(/[+\-=&|><!(){}[\]^"~*?:\\/ ]/g, "\\$&");
-const quoted = (s: string) => `"${s.replace(/["\\]/g, "\\$&")}"`;
-const or = (parts: string[]) => (parts.length === 1 ? parts[0] : `(${parts.join(" OR ")})`);
-
-function luceneEquals(field: FieldPath, values: readonly string[], o: ElasticQueryOptions): string {
-  const name = luceneEscape(kw(field, o));
-  return or(values.map((v) => (v === "" ? `(NOT _exists_:${luceneEscape(esField(field))})` : `${name}:${quoted(v)}`)));
-}
-
-const lucenePrefixes = (field: FieldPath, ps: readonly string[], o: ElasticQueryOptions) => ps.map((p) => `${luceneEscape(kw(field, o))}:${luceneEscape(p)}*`);
-
-/** A Lucene query string for all conditions (AND of one clause per condition). */
-export function luceneQuery(conditions: readonly Condition[], o: ElasticQueryOptions = {}): string {
-  const clauses = conditions.map((c): string => {
-    switch (c.kind) {
-      case ConditionKind.OneOf:
-        return luceneEquals(c.field, c.values, o);
-      case ConditionKind.NoneOf:
-        return `NOT ${luceneEquals(c.field, c.values, o)}`;
-      case ConditionKind.PrefixOf:
-        return or(lucenePrefixes(c.field, c.prefixes, o));
-      case ConditionKind.NotPrefixOf:
-        return `NOT ${or([...lucenePrefixes(c.field, c.prefixes, o), ...c.exact.map((e) => `${luceneEscape(kw(c.field, o))}:${quoted(e)}`)])}`;
-      case ConditionKind.Present:
-        return `_exists_:${luceneEscape(esField(c.field))}`;
-      case ConditionKind.Succeeded:
-        return `${luceneEscape(esField(STATUS_CODE))}:[200 TO 299]`;
-      case ConditionKind.BodyTrue:
-        return or(c.paths.map((p) => `${luceneEscape(esField(p))}:true`));
-      case ConditionKind.BodyObject:
-        return or(c.paths.map((p) => `_exists_:${luceneEscape(esField(p))}`));
-    }
-  });
-  return clauses.join(" AND ");
 }

@@ -2,7 +2,11 @@
  * Alert rule files for each sink, from the alert table:
  * - Loki: a ruler rule-group file (Prometheus rule format with LogQL), and the same groups as a
  *   `monitoring.coreos.com/v1` PrometheusRule for Grafana Alloy's `loki.rules.kubernetes`;
- * - OpenSearch: one per document monitor per alert (`POST _plugins/_alerting/monitors`);
+ * - OpenSearch: one per query monitor per alert (`POST _plugins/_alerting/monitors`) whose query is
+ *   the alert's query DSL over the window, triggered when it finds a document. Not a per document
+ *   monitor: those run Lucene query strings whose field names the alerting plugin rewrites as text
+ *   (opensearch-project/alerting DocLevelMonitorQueries.kt), which breaks `.keyword` sub-fields and
+ *   keys such as `authorization.k8s.io/decision` (see docs/alerts.md);
  * - Elasticsearch: one Kibana "Elasticsearch query" rule per alert (`POST /api/alerting/rule`,
  *   rule type `.es-query`, available on the free Basic licence; see docs/alerts.md for the choice).
  * Output is deterministic: table order, sorted keys.
@@ -11,7 +15,7 @@ import { stringify } from "yaml";
 
 import { sortKeysDeep } from "../audit-policy";
 import { selectAlerts, type AlertDefinition, type AlertSeverity } from "./catalog";
-import { esQuery, luceneQuery, type ElasticQueryOptions } from "./elastic";
+import { esQuery, type ElasticQueryOptions } from "./elastic";
 import { alertExpr, DEFAULT_WINDOW, type LokiQueryOptions } from "./logql";
 
 /** Where the rules are loaded. */
@@ -98,31 +102,31 @@ export function prometheusRuleObject(options: PrometheusRuleOptions = {}) {
 
 const OPENSEARCH_SEVERITY: Record<AlertSeverity, string> = { critical: "1", warning: "2", info: "3" };
 
-/** An OpenSearch per document monitor (the body of `POST _plugins/_alerting/monitors`). */
+/** An OpenSearch per query monitor (the body of `POST _plugins/_alerting/monitors`). */
 export function openSearchMonitor(alert: AlertDefinition, options: AlertRenderOptions = {}) {
+  const window = options.window ?? DEFAULT_WINDOW;
+  const query = esQuery(alert.conditions, options) as { bool: { filter: object[]; must_not?: object[] } };
+  const range = { range: { "@timestamp": { gte: `{{period_end}}||-${window}`, lte: "{{period_end}}", format: "epoch_millis" } } };
   return {
     type: "monitor",
-    monitor_type: "doc_level_monitor",
+    monitor_type: "query_level_monitor",
     name: alert.name,
     enabled: true,
     schedule: { period: { interval: options.intervalMinutes ?? 1, unit: "MINUTES" } },
     inputs: [
       {
-        doc_level_input: {
-          description: alert.summary,
+        search: {
           indices: [options.indexPattern ?? DEFAULT_INDEX_PATTERN],
-          queries: [{ id: alert.id, name: alert.id, query: luceneQuery(alert.conditions, options), tags: [alert.severity] }],
+          query: { size: 10, query: { bool: { ...query.bool, filter: [range, ...query.bool.filter] } } },
         },
       },
     ],
     triggers: [
       {
-        document_level_trigger: {
-          name: alert.summary,
-          severity: OPENSEARCH_SEVERITY[alert.severity],
-          condition: { script: { source: `query[id=${alert.id}]`, lang: "painless" } },
-          actions: [],
-        },
+        name: alert.summary,
+        severity: OPENSEARCH_SEVERITY[alert.severity],
+        condition: { script: { source: "ctx.results[0].hits.total.value > 0", lang: "painless" } },
+        actions: [],
       },
     ],
   };

@@ -126,18 +126,20 @@ describe("alerts: rendered files", () => {
     assert.deepEqual(JSON.parse(JSON.stringify(pr.spec)), JSON.parse(JSON.stringify(lokiRuleGroups())));
   });
 
-  it("OpenSearch: per document monitors of the documented shape", () => {
-    for (const f of renderAlertRules(AlertFormat.OpenSearch)) {
+  it("OpenSearch: per query monitors of the documented shape, with the same query DSL as Elasticsearch", () => {
+    for (const [i, f] of renderAlertRules(AlertFormat.OpenSearch).entries()) {
       const m = JSON.parse(f.content) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
       assert.equal(m.type, "monitor");
-      assert.equal(m.monitor_type, "doc_level_monitor");
-      assert.deepEqual(Object.keys(m.schedule.period).sort(), ["interval", "unit"]);
-      const input = m.inputs[0].doc_level_input;
-      assert.deepEqual(input.indices, ["kube-audit*"]);
-      assert.equal(input.queries.length, 1);
-      assert.equal(typeof input.queries[0].query, "string");
-      const trigger = m.triggers[0].document_level_trigger;
-      assert.equal(trigger.condition.script.source, `query[id=${input.queries[0].id}]`);
+      assert.equal(m.monitor_type, "query_level_monitor");
+      assert.deepEqual(m.schedule, { period: { interval: 1, unit: "MINUTES" } });
+      const search = m.inputs[0].search;
+      assert.deepEqual(search.indices, ["kube-audit*"]);
+      const [range, ...filter] = search.query.query.bool.filter;
+      assert.deepEqual(range, { range: { "@timestamp": { format: "epoch_millis", gte: "{{period_end}}||-5m", lte: "{{period_end}}" } } });
+      const es = JSON.parse((JSON.parse(renderAlertRules(AlertFormat.Elasticsearch)[i].content) as { params: { esQuery: string } }).params.esQuery) as { query: { bool: object } };
+      assert.deepEqual({ bool: { ...search.query.query.bool, filter } }, es.query);
+      const trigger = m.triggers[0];
+      assert.equal(trigger.condition.script.source, "ctx.results[0].hits.total.value > 0");
       assert.match(trigger.severity, /^[1-5]$/);
     }
   });
