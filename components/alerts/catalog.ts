@@ -99,7 +99,7 @@ export const ALERTS: readonly AlertDefinition[] = [
     summary: "An RBAC role or binding was created, changed or deleted by someone other than the platform",
     conditions: [oneOf(F.apiGroup, "rbac.authorization.k8s.io"), oneOf(F.resource, "roles", "clusterroles", "rolebindings", "clusterrolebindings"), oneOf(F.subresource, ""), oneOf(F.verb, ...WRITE), succeeded, notPlatform],
     groupBy: [...WHO, F.resource, ...TARGET],
-    falsePositives: "Administrators granting access, Helm releases and operators installed by people (their service accounts are not the platform's). Rancher's own RBAC sync (cattle-system) is excluded; add a namespace to SYSTEM_COMPONENT_GROUPS in the preset to exclude another operator.",
+    falsePositives: "Administrators granting access, Helm releases and operators installed by people (their service accounts are not the platform's). Rancher's own RBAC sync (cattle-system) is excluded; to silence another operator, add its service account to the user_username exclusion of your copy of the rule.",
     trigger: ["kubectl create clusterrole audit-alert-test --verb=get --resource=pods", "kubectl delete clusterrole audit-alert-test"],
     falcoRules: [
       "K8s Role Created", "K8s Role Deleted", "K8s ClusterRole Created", "K8s ClusterRole Deleted",
