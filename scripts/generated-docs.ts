@@ -11,6 +11,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
+import { alertsDoc } from "./alerts-doc";
 import { presetsDocSections } from "./presets-doc";
 
 /** One generated documentation file. */
@@ -48,6 +49,7 @@ export function replaceSections(file: string, text: string, sections: Readonly<R
 /** Every generated doc. */
 export const GENERATED_DOCS: readonly GeneratedDoc[] = [
   { file: "docs/presets.md", generate: (committed) => replaceSections("docs/presets.md", committed, presetsDocSections()) },
+  { file: "docs/alerts.md", generate: () => alertsDoc() },
 ];
 
 /** A generated doc with its committed and its generated text. */

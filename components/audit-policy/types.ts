@@ -143,7 +143,9 @@ export type FindingId =
   | "shadowed-rule"
   | "never-matches"
   | "cis-3.2.2"
-  | "logs-nothing";
+  | "logs-nothing"
+  /** An alert (components/alerts) that the policy does not log enough for to ever fire. */
+  | "alert-cannot-fire";
 
 /** A safety-analysis result from analyzePolicy. */
 export interface Finding {

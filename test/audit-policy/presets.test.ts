@@ -476,7 +476,7 @@ describe("presets", () => {
       assert.equal(level(res(KUBELET, "delete", "", "events", { namespace: "default", name: "e" })), "Metadata");
       assert.equal(level(res(sa("kube-system", "x"), "deletecollection", "events.k8s.io", "events", { namespace: "default" })), "Metadata");
       assert.equal(level(url({ user: null, groups: null }, "/healthz")), "Metadata", "failed authentication on a health URL");
-      assert.equal(level(url(ANONYMOUS, "/readyz")), "Metadata");
+      assert.equal(level(url(ANONYMOUS, "/readyz")), "Request", "anonymous requests are kept with their bodies (none for a non-resource URL)");
       assert.equal(level(res(UNKNOWN_SA, "list", "", "pods")), "Metadata");
       assert.equal(level(res(UNKNOWN_SA, "update", "coordination.k8s.io", "leases", { namespace: "ci", name: "l" })), "None", "any service account's Lease");
       assert.equal(level(res(DIRECT_USER, "update", "coordination.k8s.io", "leases", { namespace: "ci", name: "l" })), "Metadata");

@@ -8,6 +8,7 @@ export const SEVERITY: Record<FindingId, Severity> = {
   "never-matches": "warning",
   "cis-3.2.2": "warning",
   "logs-nothing": "warning",
+  "alert-cannot-fire": "warning",
 };
 
 /** A finding with its id's severity. */
