@@ -39,6 +39,8 @@ export function credentialEnv(sink: PlannedSink, key: "username" | "password"): 
 function tlsEntries(sink: PlannedSink): Entry[] {
   if (!sink.tls) return [["tls", "off"]];
   const out: Entry[] = [["tls", "on"], ["tls.verify", sink.tls.verify ? "on" : "off"]];
+  // tls.verify checks the chain only; the certificate must also name the host we connect to.
+  if (sink.tls.verify) out.push(["tls.verify_hostname", "on"]);
   if (sink.tls.hasCa) out.push(["tls.ca_file", `${TLS_DIR}/${sink.name}/ca.crt`]);
   return out;
 }
@@ -192,7 +194,6 @@ export function fluentBitManifests(plan: ShippingPlan): { namespace: Json; servi
           // Only control-plane nodes run kube-apiserver and hold the audit log.
           nodeSelector: plan.nodes.nodeSelector,
           tolerations: plan.nodes.tolerations,
-          priorityClassName: "system-node-critical",
           terminationGracePeriodSeconds: 30,
           securityContext: {
             // The log is written by root with mode 0600: only root (or, under SELinux, the

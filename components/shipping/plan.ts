@@ -114,6 +114,13 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
+/** Refuses keys the argument does not have (a typo would otherwise be ignored silently). */
+function knownKeys(value: Record<string, unknown>, keys: readonly string[], path: string): void {
+  for (const k of Object.keys(value)) {
+    if (!keys.includes(k)) fail(`${path}.${k}`, `is not a known argument; the known ones are ${keys.join(", ")}`);
+  }
+}
+
 function oneOfEnum<T extends string>(value: unknown, values: Record<string, T>, fallback: T | undefined, path: string): T {
   if (value === undefined && fallback !== undefined) return fallback;
   const allowed = Object.values(values);
@@ -144,6 +151,7 @@ export function controlPlaneNodes(distro: ShippingDistro): ControlPlaneNodes {
 /** The audit log path: the cluster's own setting, else the distribution's default. */
 export function planSource(input: ShippingSourceInput, path: string): ShippingSource {
   if (!isObject(input)) fail(path, `must be an object { clusterName, distro, logPath? }; got ${show(input)}`);
+  knownKeys(input as Record<string, unknown>, ["clusterName", "distro", "logPath", "format", "clusterV1Id"], path);
   const clusterName = input.clusterName;
   if (typeof clusterName !== "string" || !DNS_LABEL.test(clusterName) || clusterName.length > 63) {
     fail(`${path}.clusterName`, `must be the cluster's name, a DNS label (lowercase letters, digits, "-"), e.g. "prod-eu-1"; got ${show(clusterName)}`);
@@ -194,6 +202,7 @@ function tenantProblem(t: string): string | undefined {
 
 function planSink(raw: unknown, path: string): PlannedSink {
   if (!isObject(raw)) fail(path, `must be an object { name, kind, url, ... }; got ${raw === null ? "null" : typeof raw}`);
+  knownKeys(raw, ["name", "kind", "url", "tenant", "index", "dataStream", "username", "password", "tls"], path);
   const name = raw.name;
   if (typeof name !== "string" || !DNS_LABEL.test(name) || name.length > 30) {
     fail(`${path}.name`, `must be a short DNS label (lowercase letters, digits, "-", at most 30 characters), e.g. "loki"; got ${show(name)}`);
@@ -253,6 +262,7 @@ function planSink(raw: unknown, path: string): PlannedSink {
 
   if (raw.tls !== undefined) {
     if (!isObject(raw.tls)) fail(`${path}.tls`, `must be an object { mode?, caCert? }; got ${show(raw.tls)}`);
+    knownKeys(raw.tls, ["mode", "caCert"], `${path}.tls`);
     if (scheme !== "https") fail(`${path}.tls`, `only applies to https:// URLs; use "https://${url.host}${pathPrefix}" or remove tls`);
     const mode = oneOfEnum(raw.tls.mode, TlsMode as Record<string, TlsMode>, TlsMode.Verify, `${path}.tls.mode`);
     const ca = raw.tls.caCert;
@@ -298,6 +308,7 @@ export function planShipping(input: ShippingPlanInput): ShippingPlan {
     if (rl !== undefined) fail("rancherLogging", `only applies with collector "${Collector.RancherLogging}"; remove it or set collector: Collector.RancherLogging`);
     if (fb !== undefined && !isObject(fb)) fail("fluentBit", `must be an object; got ${show(fb)}`);
     const f = (fb ?? {}) as Record<string, unknown>;
+    knownKeys(f, ["image", "namespace", "cpuRequest", "memoryLimit", "seLinux"], "fluentBit");
     const image = optionalString(f.image, "fluentBit.image", FLUENT_BIT_IMAGE) ?? FLUENT_BIT_IMAGE;
     if (!/@sha256:[0-9a-f]{64}$/.test(image)) fail("fluentBit.image", `must be pinned by digest ("<repository>:<tag>@sha256:<64 hex>"), so every node runs the same reviewed build; got ${show(image)}`);
     const namespace = optionalString(f.namespace, "fluentBit.namespace", "kube-audit-shipping") ?? "kube-audit-shipping";
@@ -311,6 +322,7 @@ export function planShipping(input: ShippingPlanInput): ShippingPlan {
   } else {
     if (fb !== undefined) fail("fluentBit", `only applies with collector "${Collector.FluentBit}"; remove it`);
     if (!isObject(rl)) fail("rancherLogging", `is required with collector "${Collector.RancherLogging}": { chartVersion: "<the rancher-logging version your Rancher offers, e.g. 104.1.2+up4.8.0>" }`);
+    knownKeys(rl, ["chartVersion", "loggingRef"], "rancherLogging");
     const chartVersion = rl.chartVersion;
     if (typeof chartVersion !== "string" || !/^\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$/.test(chartVersion)) {
       fail("rancherLogging.chartVersion", `must be a rancher-logging chart version from Rancher's rancher-charts repository, e.g. "104.1.2+up4.8.0"; got ${show(chartVersion)}`);

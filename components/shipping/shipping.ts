@@ -37,8 +37,7 @@ export function shippingPlanInput(args: AuditLogShippingArgs): ShippingPlanInput
     source = { clusterName: p.clusterName, distro: p.distro, logPath: p.settings.logPath, format: p.settings.format };
     sourcePath = "cluster";
   } else {
-    const s = args.source as unknown as Record<string, unknown>;
-    source = s !== null && typeof s === "object" ? { clusterName: s.clusterName, distro: s.distro, logPath: s.logPath, format: s.format } : (s as never);
+    source = args.source as unknown as ShippingPlanInput["source"];
   }
   return { source, sourcePath, collector: args.collector, sinks: args.sinks, rancherLogging: args.rancherLogging, fluentBit: args.fluentBit };
 }

@@ -150,6 +150,8 @@ describe("shipping: refusals name the argument and the fix", () => {
     ["legacy format", { source: { clusterName: "c1", distro: "rke2", format: "legacy" } }, "source.format", /"json"/],
     ["relative log path", { source: { clusterName: "c1", distro: "k3s", logPath: "audit.log" } }, "source.logPath", /absolute/],
     ["RKE1 path outside the mounted folder", { source: { clusterName: "c1", distro: "rke1", logPath: "/var/log/audit.json" } }, "source.logPath", /\/var\/log\/kube-audit/],
+    ["a misspelt sink argument", { sinks: [{ ...LOKI, tennant: "x" } as never] }, "sinks[0].tennant", /not a known argument/],
+    ["a misspelt fluentBit argument", { fluentBit: { imag: "x" } }, "fluentBit.imag", /known ones are image, namespace/],
     ["unknown distro", { source: { clusterName: "c1", distro: "eks" } }, "source.distro", /"rke2", "k3s", "rke1"/],
   ];
   for (const [what, over, path, detail] of bad) {
