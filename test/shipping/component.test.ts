@@ -11,7 +11,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { parse as parseYaml } from "yaml";
 
 import { AuditedCluster } from "../../components/rancher";
-import { AuditLogShipping, Collector, ShippingDistro, SinkKind, TlsMode, type AuditLogShippingArgs } from "../../components/shipping";
+import { AuditLogShipping, Collector, ShippingDistro, SinkKind, TlsMode, describeShipping, type AuditLogShippingArgs } from "../../components/shipping";
 import { isSecret, promiseOf, SECRET_SIG, unwrap } from "../support/pulumi";
 
 type Json = Record<string, unknown>;
@@ -219,6 +219,22 @@ describe("AuditLogShipping under mocks", function () {
     }
     for (const s of seen.slice(1)) assert.equal(s, seen[0]);
   });
+
+  for (const collector of [Collector.FluentBit, Collector.RancherLogging]) {
+    it(`${collector}: describeShipping lists exactly what the component registers`, async () => {
+      const s = new AuditLogShipping(`desc-${collector}`, {
+        source: { clusterName: "desc-1", distro: ShippingDistro.K3s, clusterV1Id: "c-m-desc1" },
+        collector,
+        rancherLogging: collector === Collector.RancherLogging ? { chartVersion: "104.1.2+up4.8.0" } : undefined,
+        sinks: [loki(), { name: "es", kind: SinkKind.Elasticsearch, url: "https://es:9200", username: "elastic", password: pulumi.secret(PASSWORD) }, { name: "os", kind: SinkKind.OpenSearch, url: "https://os:9200" }],
+      });
+      await settle(s);
+      const registered = created.filter((r) => r.custom !== false && r.name.startsWith(`desc-${collector}-`)).map((r) => `${r.type} ${r.name}`);
+      const described = describeShipping(s.plan).resources.map((r) => `${r.type} desc-${collector}-${r.role}`);
+      // The mock sees registrations in the order their inputs resolve, not construction order.
+      assert.deepEqual(registered.sort(), described.sort());
+    });
+  }
 
   it("the same arguments register byte-identical inputs", async () => {
     const args = (): AuditLogShippingArgs => ({ source: { clusterName: "det-1", distro: ShippingDistro.K3s, clusterV1Id: "c-m-det1" }, sinks: [loki(), { name: "os", kind: SinkKind.OpenSearch, url: "https://os:9200", dataStream: "logs-kube-audit-default" }] });
