@@ -225,6 +225,11 @@ describe("shipping: Fluent Bit configuration", () => {
     ]);
   });
 
+  it("rke2-loki: the manifests match the golden file", () => {
+    const golden = JSON.parse(readFileSync(join(GOLDEN, "rke2-loki.manifests.json"), "utf8")) as unknown;
+    assert.deepEqual(fluentBitManifests(planShipping(input())), golden);
+  });
+
   it("the DaemonSet: pinned image, limits, read-only root, no privilege escalation, root to read the 0600 log", () => {
     const ds = fluentBitManifests(planShipping(input({ fluentBit: { seLinux: true } }))).daemonSet as { spec: { template: { spec: Json & { containers: Json[] } } } };
     const pod = ds.spec.template.spec;

@@ -6,6 +6,8 @@
  * ClusterV2 input, determinism, and refusals that register nothing.
  */
 import * as assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { parse as parseYaml } from "yaml";
@@ -127,6 +129,26 @@ describe("AuditLogShipping under mocks", function () {
       assert.deepEqual(unwrap(secret.metadata), { labels: { "app.kubernetes.io/part-of": "rancher-audit" }, name: "kube-audit-loki", namespace: "cattle-logging-system" });
     });
   }
+
+  it("Fluent Bit: the exact inputs of the Namespace, ServiceAccount, ConfigMap, Secret and DaemonSet (golden)", async () => {
+    const s = new AuditLogShipping("exact", {
+      source: { clusterName: "prod-eu-1", distro: ShippingDistro.Rke2, clusterV1Id: "c-m-prodeu1" },
+      sinks: [{ name: "loki", kind: SinkKind.Loki, url: "https://loki.example.com", tenant: "platform", username: "u", password: pulumi.secret("p") }],
+    });
+    await settle(s);
+    const golden = JSON.parse(readFileSync(join(__dirname, "golden", "rke2-loki.manifests.json"), "utf8")) as Record<string, Json>;
+    assert.deepEqual(unwrap(one("exact-namespace").inputs), golden.namespace);
+    assert.deepEqual(unwrap(one("exact-serviceaccount").inputs), golden.serviceAccount);
+    assert.deepEqual(unwrap(one("exact-config").inputs), golden.configMap);
+    assert.deepEqual(unwrap(one("exact-daemonset").inputs), golden.daemonSet);
+    assert.deepEqual(unwrap(one("exact-secret-loki").inputs), {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { labels: { "app.kubernetes.io/part-of": "rancher-audit" }, name: "kube-audit-loki", namespace: "kube-audit-shipping" },
+      stringData: { password: "p", username: "u" },
+      type: "Opaque",
+    });
+  });
 
   it("an RKE1 cluster rendered by `render rke1`: reads /var/log/kube-audit/audit-log.json, controlplane label and taint", async () => {
     const provider = new k8s.Provider("rke1-k8s", { kubeconfig: KUBECONFIG });
