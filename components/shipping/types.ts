@@ -57,7 +57,7 @@ export interface SinkArgs {
    * `-`, at most 30 characters). Used in Kubernetes object names. Example: `"loki"`, `"es-prod"`.
    */
   name: string;
-  /** The kind of sink. */
+  /** The kind of sink. Example: `SinkKind.Loki`. */
   kind: SinkKind;
   /**
    * Base URL of the sink: `http://` or `https://`, host, optional port (default 80/443) and optional
@@ -91,7 +91,7 @@ export interface SinkArgs {
 export interface ShippedClusterArgs {
   /** Cluster name: the `cluster` label/field on every event. Example: `"prod-eu-1"`. */
   clusterName: string;
-  /** Distribution writing the log. */
+  /** Distribution writing the log (fixes the default path, node label and taints). Example: `ShippingDistro.K3s`. */
   distro: ShippingDistro;
   /**
    * Absolute path of the audit log on control-plane nodes, exactly as kube-apiserver writes it
