@@ -12,3 +12,5 @@ export * from "./rancher";
 // Standalone RKE2 servers (Rke2ServerAudit, render rke2) and legacy RKE1 clusters (render rke1): docs/rke2-standalone.md, docs/rke1.md.
 export * from "./rke2";
 export * from "./rke1";
+// Shipping the audit log to Loki, Elasticsearch or OpenSearch (AuditLogShipping): docs/shipping.md.
+export * from "./shipping";
