@@ -155,7 +155,8 @@ describe("policy pack: our stacks", function () {
       const proxied = prod.map((r) => ({ ...r, props: unknownCheckingProxy(r.props) }));
       assert.throws(() => policyObjectHash.validateStack(stackArgs(proxied), () => undefined), UnknownValueError);
       // The resource checks do not read the object: they still run and find nothing.
-      for (const r of proxied.filter((x) => x.type === CLUSTER)) auditEnabled.validateResource(resourceArgs(r), () => assert.fail("violation"));
+      const validate = [auditEnabled.validateResource!].flat()[0];
+      for (const r of proxied.filter((x) => x.type === CLUSTER)) validate(resourceArgs(r), () => assert.fail("violation"));
     });
 
     it("a Secret whose name is unknown does not stop the stack checks", async () => {
