@@ -51,6 +51,8 @@ interface Method2 {
   namespace?: string;
   hash?: string;
   alsoConfigmap?: string;
+  /** A machineSelectorConfigs entry added after the global config. */
+  selectorConfig?: { config: string; machineLabelSelector: Record<string, unknown> };
 }
 
 function method1(distro: string): Program {
@@ -70,6 +72,7 @@ function method2(o: Method2): Program {
       name: "cluster1",
       kubernetesVersion: o.distro,
       rkeConfig: {
+        ...(o.selectorConfig ? { machineSelectorConfigs: [o.selectorConfig] } : {}),
         machineGlobalConfig: `kube-apiserver-arg:\n  - audit-policy-file=${dir}/dev-audit-policy.yaml\n  - audit-log-path=${dir}/dev-audit.logs\n`,
         machineSelectorFiles: [
           {
@@ -113,7 +116,7 @@ interface Fact {
   case: string;
   program: Program;
   /** What Rancher's planner does (source in the header). */
-  planner: "accepts" | "blocks" | "drops the key";
+  planner: "accepts" | "blocks" | "drops the key" | "replaces the key";
   /** Violations of the planner policies (empty iff the planner accepts). */
   planner_violations: string[];
   /** Our hygiene policies on top (hash pinning, retention), named. */
@@ -131,6 +134,14 @@ const FACTS: Fact[] = [
   { case: "method 2, Secret outside the cluster's namespace", program: method2({ distro: K3S, namespace: "default", hash: METHOD2_HASH }), planner: "blocks", planner_violations: ["audit-policy-object-authorized"], hygiene: ["audit-log-retention"] },
   { case: "method 2, hash of other content", program: method2({ distro: RKE2, hash: METHOD2_HASH.replace(/^./, (c) => (c === "A" ? "B" : "A")) }), planner: "blocks", planner_violations: ["audit-policy-object-hash"], hygiene: ["audit-log-retention"] },
   { case: "method 2, a secret and a configmap in one file source", program: method2({ distro: RKE2, hash: METHOD2_HASH, alsoConfigmap: "dev-audit-policy" }), planner: "blocks", planner_violations: ["clusterv2-audit-enabled"], hygiene: ["audit-log-retention"] },
+  // addUserConfig: a matching selector entry replaces the whole kube-apiserver-arg list.
+  {
+    case: "method 2 plus an etcd-role entry with its own kube-apiserver-arg",
+    program: method2({ distro: RKE2, hash: METHOD2_HASH, selectorConfig: { config: "kube-apiserver-arg:\n  - anonymous-auth=false\n", machineLabelSelector: { matchLabels: { "rke.cattle.io/etcd-role": "true" } } } }),
+    planner: "replaces the key",
+    planner_violations: ["clusterv2-audit-enabled"],
+    hygiene: ["audit-log-retention"],
+  },
 ];
 
 describe("policy pack: plain rancher2.ClusterV2 with the Rancher docs' examples, as Rancher's planner treats them", function () {
@@ -142,6 +153,10 @@ describe("policy pack: plain rancher2.ClusterV2 with the Rancher docs' examples,
       const reported = (await runPack(resources)).map((r) => r.policy);
       assert.deepEqual(reported.filter((p) => PLANNER_POLICIES.includes(p)).sort(), fact.planner_violations, reported.join(", "));
       assert.equal(fact.planner_violations.length === 0, fact.planner === "accepts");
+      if (fact.planner === "replaces the key") {
+        const message = (await runPack(resources)).find((r) => r.policy === "clusterv2-audit-enabled")!.message;
+        assert.match(message, /audit is off.*\(on control-plane\+etcd, control-plane\+etcd\+worker machines\)$/);
+      }
       assert.deepEqual(reported.filter((p) => !PLANNER_POLICIES.includes(p)).sort(), fact.hygiene);
     });
   }
