@@ -32,7 +32,7 @@ describe("policy pack: the documented config", function () {
       const { enforcementLevel, ...settings } = value as Record<string, unknown>;
       if (enforcementLevel !== undefined) assert.ok(LEVELS.includes(enforcementLevel as string));
       for (const [name, v] of Object.entries(settings)) {
-        const schema = policy.configSchema?.properties[name];
+        const schema: { type?: unknown; minimum?: unknown } | undefined = policy.configSchema?.properties[name];
         assert.ok(schema, `${key}.${name} is in the policy's config schema`);
         assert.equal(schema.type, "integer");
         assert.ok(Number.isInteger(v) && (v as number) >= (schema.minimum as number), `${key}.${name}`);
