@@ -157,6 +157,7 @@ export function checkPolicyObjectAuthorized(resources: readonly PolicyResource[]
       }
       return; // not in this stack: it is managed elsewhere and cannot be checked here
     }
+    if (!cluster.named) return; // autonamed: Rancher authorizes by a name the inputs do not hold yet
     const value = object.annotations[AUTHORIZED_ANNOTATION];
     const names = authorizedClusters(value);
     if (!names.includes(cluster.name)) {
@@ -194,7 +195,7 @@ interface PolicyText {
   kubernetesVersion: string;
 }
 
-/** Every policy text the stack delivers: inline config keys and the content of referenced objects in the stack. */
+/** Every policy text the stack delivers (inline config keys, referenced objects in the stack), once per resource holding it. */
 function policyTexts(resources: readonly PolicyResource[]): PolicyText[] {
   const out = new Map<string, PolicyText>();
   const objects = policyObjects(resources);
@@ -202,14 +203,14 @@ function policyTexts(resources: readonly PolicyResource[]): PolicyText[] {
     for (const m of cluster.machines) {
       if (m.inlinePolicy !== undefined) {
         const where = `cluster "${cluster.name}": the audit-policy-file config key`;
-        out.set(`${where}\0${m.inlinePolicy}`, { text: m.inlinePolicy, where, urn: resource.urn, kubernetesVersion: cluster.kubernetesVersion });
+        out.set(`${resource.urn}\0${m.inlinePolicy}`, { text: m.inlinePolicy, where, urn: resource.urn, kubernetesVersion: cluster.kubernetesVersion });
       }
       if (m.file) {
         const { object } = objectFor(objects, m.file, cluster.namespace);
         const text = object?.content(m.file.key);
         if (object && text !== undefined) {
           const where = `${m.file.kind} "${m.file.name}" key "${m.file.key}" (cluster "${cluster.name}")`;
-          out.set(`${where}\0${text}`, { text, where, urn: object.resource.urn, kubernetesVersion: cluster.kubernetesVersion });
+          out.set(`${object.resource.urn}\0${cluster.kubernetesVersion}\0${text}`, { text, where, urn: object.resource.urn, kubernetesVersion: cluster.kubernetesVersion });
         }
       }
     }

@@ -75,6 +75,8 @@ export interface MachineAudit {
 export interface ClusterAudit {
   /** The provisioning cluster name (`name` input, else the Pulumi name). */
   name: string;
+  /** Whether `name` was set explicitly (an autonamed cluster's real name is not in its inputs). */
+  named: boolean;
   namespace: string;
   kubernetesVersion: string;
   distro: Distro;
@@ -148,7 +150,8 @@ export function readClusterAudit(props: Json, resourceName: string): ClusterAudi
   const rke = props.rkeConfig;
   if (!isObject(rke)) return undefined; // an imported or hosted cluster: Rancher does not provision its nodes
   const problems: string[] = [];
-  const name = typeof props.name === "string" ? props.name : resourceName;
+  const named = typeof props.name === "string";
+  const name = named ? (props.name as string) : resourceName;
   const namespace = typeof props.fleetNamespace === "string" ? props.fleetNamespace : DEFAULT_FLEET_NAMESPACE;
   const kubernetesVersion = String(props.kubernetesVersion);
   const distro = distroOf(kubernetesVersion, "kubernetesVersion");
@@ -251,7 +254,7 @@ export function readClusterAudit(props: Json, resourceName: string): ClusterAudi
     }
     return m;
   });
-  return { name, namespace, kubernetesVersion, distro, machines, problems };
+  return { name, named, namespace, kubernetesVersion, distro, machines, problems };
 }
 
 /** The last machineSelectorFiles item that writes `path` on a machine with these labels. */

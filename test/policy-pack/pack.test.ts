@@ -107,6 +107,16 @@ describe("policy pack: our stacks", function () {
       assert.match(reported[0].message, /secret "prod-edge-1-audit-policy-2b30e4a119" key "audit-policy" \(cluster "prod-edge-1"\) logs sensitive bodies/);
     });
 
+    it("a shared policy object that logs Secret bodies is reported once, against the object", async () => {
+      const prod = clone(stacks.get("prod")!);
+      const text = "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Request\n  resources:\n  - group: \"\"\n    resources: [\"secrets\"]\n- level: Metadata\n";
+      find(prod, SECRET, "prod-audit-policy-policy").stringData["audit-policy"] = text;
+      for (const c of ["prod-eu-1-cluster", "prod-us-1-cluster"]) find(prod, CLUSTER, c).rkeConfig.machineSelectorFiles[0].fileSources[0].secret.items[0].hash = b64sha(text);
+      const reported = await runPack(prod);
+      assert.deepEqual(names(reported), ["audit-policy-no-sensitive-bodies"]);
+      assert.equal(reported[0].urn, `urn:pulumi:test::proj::${SECRET}::prod-audit-policy-policy`);
+    });
+
     it("retention below CIS: audit-log-retention", async () => {
       const prod = clone(stacks.get("prod")!);
       const entry = find(prod, CLUSTER, "prod-edge-1-cluster").rkeConfig.machineSelectorConfigs[0];
