@@ -1,4 +1,4 @@
-/** The pack config example in docs/policy-pack.md names real policies, levels and settings, and takes effect. */
+/** The pack config examples (docs/policy-pack.md, README) name real policies, levels and settings, and take effect. */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -37,6 +37,17 @@ describe("policy pack: the documented config", function () {
         assert.equal(schema.type, "integer");
         assert.ok(Number.isInteger(v) && (v as number) >= (schema.minimum as number), `${key}.${name}`);
       }
+    }
+  });
+
+  it("the README's inline example names a policy of the pack and a valid level", () => {
+    const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Policy pack (CrossGuard)"));
+    const m = /e\.g\. `(\{[^`]*\})`/.exec(section);
+    assert.ok(m, "README's policy pack section shows a config example");
+    for (const [key, level] of Object.entries(JSON.parse(m[1]) as Record<string, string>)) {
+      assert.ok(POLICIES.some((p) => p.name === key), key);
+      assert.ok(LEVELS.includes(level), level);
     }
   });
 
