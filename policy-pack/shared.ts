@@ -1,0 +1,19 @@
+/**
+ * Everything the pack takes from the rest of rancher-audit, in one place: the audit policy engine
+ * (components/audit-policy) and the Rancher builders' facts (distribution rules, CIS minimums, the
+ * authorization annotation, the hash encoding, the config YAML reader). The pack never restates
+ * them; when these modules move, only this file changes.
+ *
+ * Only pure modules are imported (no Pulumi component), so loading the pack stays cheap. They are
+ * reached by relative path from this folder and resolve their own dependencies (`yaml`) from the
+ * repository's node_modules; see docs/policy-pack.md.
+ */
+export { analyzePolicy, parsePolicy, PolicyError, type Finding } from "../components/audit-policy";
+export { distroOf, CONTROL_PLANE_ROLE_LABEL, type Distro } from "../components/rancher/distro";
+export { CIS_RETENTION } from "../components/rancher/settings";
+export { AUTHORIZED_ANNOTATION } from "../components/rancher/policy-object";
+export { policyDigest } from "../components/rancher/policy";
+export { parseConfigYaml, stringList, type ConfigMap } from "../components/rancher/config-yaml";
+export { parseArg } from "../components/rancher/apiserver-args";
+export { AuditConfigError } from "../components/rancher/errors";
+export { DEFAULT_FLEET_NAMESPACE } from "../components/rancher/rke-config";
