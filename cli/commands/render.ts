@@ -6,8 +6,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { AuditConfigError } from "../../components/rancher";
-import { renderRke1Files } from "../../components/rke1";
-import { renderRke2Files, type RenderCliOptions, type RenderedFile } from "../../components/rke2";
+import { renderRke1Files } from "../render/rke1";
+import type { RenderCliOptions, RenderedFile } from "../render/input";
+import { renderRke2Files } from "../render/rke2";
 import { CliError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, flag, str, type CommandSpec, parseOrHelp } from "../args";
 import { Out, type Io } from "../io";
 import { findProjectDir } from "../paths";

@@ -6,9 +6,10 @@
 import * as rancher2 from "@pulumi/rancher2";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { fail, show } from "./errors";
-import { AuditPolicySource, createPolicyObject, inComponent } from "./policy-source";
-import type { PolicySpec } from "./policy";
+import { fail, show } from "../core/errors";
+import { inComponent } from "../core/errors";
+import { AuditPolicySource, createPolicyObject } from "./policy-source";
+import type { PolicySpec } from "../core/policy";
 import {
   auditFileEntry,
   composeRkeConfig,
@@ -20,7 +21,7 @@ import {
   type RestartScope,
   type RkeFragment,
 } from "./rke-config";
-import type { AuditSettingsInput } from "./settings";
+import type { AuditSettingsInput } from "../core/settings";
 
 /** Everything of rancher2.ClusterV2Args except what the component fixes (name, namespace, version). */
 export type AuditedClusterV2Args = Omit<rancher2.ClusterV2Args, "name" | "fleetNamespace" | "kubernetesVersion">;

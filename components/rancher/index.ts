@@ -2,7 +2,7 @@
  * Rancher wiring: pure builders (rkeConfig fragments, flags, hashes, object names, restart scope)
  * and the Pulumi components that hand them to the providers.
  */
-export { AuditConfigError } from "./errors";
+export { AuditConfigError } from "../core/errors";
 export {
   distroOf,
   defaultPolicyPath,
@@ -14,9 +14,9 @@ export {
   ADMISSION_CONFIG_FLAG,
   PSACT_SECRET_KEY,
   type Distro,
-} from "./distro";
-export { parseConfigYaml, renderConfigYaml } from "./config-yaml";
-export { AUDIT_FLAGS, auditFlags, parseArg } from "./apiserver-args";
+} from "../core/distro";
+export { parseConfigYaml, renderConfigYaml } from "../core/config-yaml";
+export { AUDIT_FLAGS, auditFlags, parseArg } from "../core/apiserver-args";
 export {
   resolveAuditSettings,
   expandDistro,
@@ -29,8 +29,8 @@ export {
   type Delivery,
   type SourceKind,
   type LogFormat,
-} from "./settings";
-export { resolvePolicy, policyDigest, type PolicySpec, type PolicyDigest, type ResolvedPolicy } from "./policy";
+} from "../core/settings";
+export { resolvePolicy, policyDigest, type PolicySpec, type PolicyDigest, type ResolvedPolicy } from "../core/policy";
 export {
   POLICY_KEY,
   AUTHORIZED_ANNOTATION,

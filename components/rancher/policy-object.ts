@@ -3,8 +3,8 @@
  * namespace) that Rancher's planner reads for machineSelectorFiles: its content-addressed name, the
  * authorization annotation, labels. Pure. Facts: rancher.md §2 (renderFiles, clusterObjectAuthorized).
  */
-import { fail, show } from "./errors";
-import type { SourceKind } from "./settings";
+import { fail, show } from "../core/errors";
+import type { SourceKind } from "../core/settings";
 
 /** The key holding the policy text inside the object. */
 export const POLICY_KEY = "audit-policy";

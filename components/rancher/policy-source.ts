@@ -5,11 +5,11 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AuditConfigError, fail, show } from "./errors";
-import { resolvePolicy, type PolicySpec } from "./policy";
+import { fail, inComponent, show } from "../core/errors";
+import { resolvePolicy, type PolicySpec } from "../core/policy";
 import { checkNamespace, policyObjectSpec, type PolicyObjectSpec } from "./policy-object";
 import { DEFAULT_FLEET_NAMESPACE, type PolicySourceRef } from "./rke-config";
-import { SOURCE_KINDS, type SourceKind } from "./settings";
+import { SOURCE_KINDS, type SourceKind } from "../core/settings";
 import type { Finding } from "../audit-policy";
 
 export interface AuditPolicySourceArgs extends PolicySpec {
@@ -83,20 +83,6 @@ export function createPolicyObject(
     return new k8s.core.v1.Secret(resourceName, { metadata, type: "Opaque", immutable: true, stringData: { [spec.key]: spec.text } }, opts);
   }
   return new k8s.core.v1.ConfigMap(resourceName, { metadata, immutable: true, data: { [spec.key]: spec.text } }, opts);
-}
-
-/** Prefixes errors with the component, keeping the argument path. */
-export function inComponent<T>(type: string, name: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof AuditConfigError) {
-      const err = e.withPath(e.path);
-      err.message = `${type} "${name}": ${e.message}`;
-      throw err;
-    }
-    throw e;
-  }
 }
 
 export class AuditPolicySource extends pulumi.ComponentResource {

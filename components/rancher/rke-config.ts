@@ -29,13 +29,13 @@ import {
   psactSecretName,
   PSACT_SECRET_KEY,
   type Distro,
-} from "./distro";
-import { AUDIT_FLAGS, auditFlags, FLAG_ARGUMENT, parseArg, withoutManaged, type ManagedFlag } from "./apiserver-args";
-import { parseConfigYaml, renderConfigYaml, stringList, type ConfigMap } from "./config-yaml";
-import { AuditConfigError, fail, show } from "./errors";
-import { hasPolicySpec, pickPolicySpec, policyDigest, resolvePolicy, type PolicySpec } from "./policy";
+} from "../core/distro";
+import { AUDIT_FLAGS, auditFlags, FLAG_ARGUMENT, parseArg, withoutManaged, type ManagedFlag } from "../core/apiserver-args";
+import { parseConfigYaml, renderConfigYaml, stringList, type ConfigMap } from "../core/config-yaml";
+import { AuditConfigError, fail, show } from "../core/errors";
+import { hasPolicySpec, pickPolicySpec, policyDigest, resolvePolicy, type PolicySpec } from "../core/policy";
 import { checkClusterName, checkNamespace, POLICY_KEY, policyObjectSpec, type PolicyObjectSpec } from "./policy-object";
-import { resolveAuditSettings, type AuditSettings, type AuditSettingsInput, type SourceKind } from "./settings";
+import { resolveAuditSettings, type AuditSettings, type AuditSettingsInput, type SourceKind } from "../core/settings";
 import type { Finding } from "../audit-policy";
 
 // ---------------------------------------------------------------------------------------------

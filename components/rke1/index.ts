@@ -8,4 +8,3 @@ export {
   type Rke1AuditLogOptions,
   type Rke1AuditLogRender,
 } from "./render";
-export { renderRke1Files, RKE1_CLUSTER_YML_FILE, RKE1_RANCHER_YAML_FILE } from "./render-files";

@@ -19,9 +19,9 @@
  */
 import { Document, parseDocument, type Node } from "yaml";
 import { canonicalPolicyObject, type Finding } from "../audit-policy";
-import { fail, show } from "../rancher/errors";
-import { checkNodePath } from "../rancher/settings";
-import { resolveStandaloneAudit, type StandaloneAuditOptions } from "../rke2/options";
+import { fail, show } from "../core/errors";
+import { checkNodePath } from "../core/settings";
+import { resolveStandaloneAudit, type StandaloneAuditOptions } from "../core/standalone";
 
 /** Where RKE writes the policy on control-plane nodes (not configurable). */
 export const RKE1_POLICY_PATH = "/etc/kubernetes/audit-policy.yaml";

@@ -27,10 +27,10 @@
  * the file is missing, writes a policy that logs nothing (rancher.md §5).
  */
 import { parseDocument } from "yaml";
-import { auditFlags } from "../rancher/apiserver-args";
-import { renderConfigYaml } from "../rancher/config-yaml";
-import { policyDigest } from "../rancher/policy";
-import { resolveStandaloneAudit, type StandaloneAuditOptions } from "./options";
+import { auditFlags } from "../core/apiserver-args";
+import { renderConfigYaml } from "../core/config-yaml";
+import { policyDigest } from "../core/policy";
+import { resolveStandaloneAudit, type StandaloneAuditOptions } from "../core/standalone";
 import type { Finding } from "../audit-policy";
 
 /** Where RKE2's documentation puts the audit policy (also RKE2's own default with `profile: cis`). */

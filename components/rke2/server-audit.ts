@@ -11,12 +11,12 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { Finding } from "../audit-policy";
-import { fail, show } from "../rancher/errors";
-import { inComponent } from "../rancher/policy-source";
-import { checkNodePath } from "../rancher/settings";
+import { fail, show } from "../core/errors";
+import { inComponent } from "../core/errors";
+import { checkNodePath } from "../core/settings";
 import { renderRke2ServerFiles, type Rke2ServerFiles } from "./render";
 import { asRoot, dirnameOf, removeFileScript, restartScript, writeFileScript } from "./scripts";
-import type { StandaloneAuditOptions } from "./options";
+import type { StandaloneAuditOptions } from "../core/standalone";
 
 /** One RKE2 server. */
 export interface Rke2ServerHost {

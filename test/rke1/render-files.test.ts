@@ -5,8 +5,9 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 
-import { renderRke1AuditLog, renderRke1Files } from "../../components/rke1";
-import type { RenderCliOptions } from "../../components/rke2";
+import { renderRke1AuditLog } from "../../components/rke1";
+import { renderRke1Files } from "../../cli/render/rke1";
+import type { RenderCliOptions } from "../../cli/render/input";
 import { makeProject, throwsNamed } from "../rke2/project-fixture";
 
 describe("render rke1 (CLI target)", () => {

@@ -6,7 +6,9 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-import { renderRke2Files, renderRke2ServerFiles, type RenderCliOptions } from "../../components/rke2";
+import { renderRke2ServerFiles } from "../../components/rke2";
+import type { RenderCliOptions } from "../../cli/render/input";
+import { renderRke2Files } from "../../cli/render/rke2";
 import { makeProject, OWN, throwsNamed } from "./project-fixture";
 
 describe("render rke2 (CLI target)", () => {

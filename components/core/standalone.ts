@@ -9,9 +9,9 @@
  * functions, and the CLI maps the key to its flag.
  */
 import { requireKubernetesVersion, type Finding } from "../audit-policy";
-import { AuditConfigError, fail, show } from "../rancher/errors";
-import { pickPolicySpec, resolvePolicy, type PolicySpec, type ResolvedPolicy } from "../rancher/policy";
-import { resolveAuditSettings, type AuditSettings, type AuditSettingsInput, type LogFormat } from "../rancher/settings";
+import { AuditConfigError, fail, show } from "./errors";
+import { pickPolicySpec, resolvePolicy, type PolicySpec, type ResolvedPolicy } from "./policy";
+import { resolveAuditSettings, type AuditSettings, type AuditSettingsInput, type LogFormat } from "./settings";
 
 /** Policy and log settings for one set of nodes (see AuditArgs of AuditedCluster for the same fields). */
 export interface StandaloneAuditOptions extends PolicySpec, Pick<AuditSettingsInput, "policyPath" | "logPath"> {

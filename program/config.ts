@@ -8,8 +8,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parseKubernetesVersion, suggest } from "./audit-policy";
-import { show } from "./rancher/errors";
+import { parseKubernetesVersion, suggest } from "../components/audit-policy";
+import { show } from "../components/core/errors";
 import {
   AuditConfigError,
   AuditedCluster,
@@ -25,7 +25,7 @@ import {
   type AuditSettings,
   type PlannedPolicySource,
   type RestartScope,
-} from "./rancher";
+} from "../components/rancher";
 
 /** The Pulumi project name, and so the namespace of the stack config keys. */
 export const PROJECT = "rancher-audit";

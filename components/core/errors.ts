@@ -48,3 +48,17 @@ export function show(value: unknown): string {
     return String(value);
   }
 }
+
+/** Prefixes errors with the component, keeping the argument path. */
+export function inComponent<T>(type: string, name: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof AuditConfigError) {
+      const err = e.withPath(e.path);
+      err.message = `${type} "${name}": ${e.message}`;
+      throw err;
+    }
+    throw e;
+  }
+}

@@ -10,11 +10,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { CONFIG_KEYS, ConfigError, parseStackConfig, PROJECT } from "../program";
-import { AuditConfigError, fail, show } from "../rancher/errors";
-import { expandDistro } from "../rancher/settings";
-import type { LogFormat } from "../rancher/settings";
-import type { StandaloneAuditOptions } from "./options";
+import { CONFIG_KEYS, ConfigError, parseStackConfig, PROJECT } from "../../program/config";
+import { AuditConfigError, fail, show } from "../../components/core/errors";
+import { expandDistro } from "../../components/core/settings";
+import type { LogFormat } from "../../components/core/settings";
+import type { StandaloneAuditOptions } from "../../components/core/standalone";
 
 /** The options of `render rke2` / `render rke1`, as the CLI parsed them. */
 export interface RenderCliOptions {
