@@ -6,7 +6,7 @@
  * `rancher2:tokenKey`) and the default `kubernetes` provider pointed at the Rancher management
  * ("local") cluster (`kubernetes:context` or `kubernetes:kubeconfig`). See docs/configuration.md.
  */
-import { buildStack, parseStackConfig, readProjectConfig, stackOutputs } from "./program/config";
+import { buildStack, parseStackConfig, readProjectConfig, stackOutputs } from "./program";
 
 const config = parseStackConfig(readProjectConfig(), { projectDir: __dirname });
 const outputs = stackOutputs(buildStack(config));

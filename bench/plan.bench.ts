@@ -55,7 +55,7 @@ async function child(variant: Variant, n: number): Promise<ChildResult> {
   let ids: Promise<unknown>[] = [];
   let t0 = 0;
   if (variant === "component") {
-    const { buildStack, parseStackConfig } = await import("../program/config");
+    const { buildStack, parseStackConfig } = await import("../program");
     t0 = performance.now();
     const config = parseStackConfig({ clusters: names.map((name) => ({ name, kubernetesVersion: KUBERNETES_VERSION })) }, { projectDir: path.join(__dirname, "..") });
     const built = buildStack(config);

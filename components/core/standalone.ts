@@ -9,52 +9,29 @@
  * functions, and the CLI maps the key to its flag.
  */
 import { requireKubernetesVersion, type Finding } from "../audit-policy";
-import { AuditConfigError, fail, show } from "./errors";
-import { pickPolicySpec, resolvePolicy, type PolicySpec, type ResolvedPolicy } from "./policy";
-import { resolveAuditSettings, type AuditSettings, type AuditSettingsInput, type LogFormat } from "./settings";
-
-/** Policy and log settings for one set of nodes (see AuditArgs of AuditedCluster for the same fields). */
-export interface StandaloneAuditOptions extends PolicySpec, Pick<AuditSettingsInput, "policyPath" | "logPath"> {
-  /** Days to keep rotated audit logs (`audit-log-maxage`). Default 30 (CIS 1.2.17 minimum). */
-  maxAge?: number;
-  /** Rotated audit log files to keep (`audit-log-maxbackup`). Default 10 (CIS 1.2.18 minimum). */
-  maxBackup?: number;
-  /** Megabytes at which the audit log rotates (`audit-log-maxsize`). Default 100 (CIS 1.2.19 minimum). */
-  maxSize?: number;
-  /** Audit log format: `"json"` (default) or `"legacy"`. */
-  format?: LogFormat;
-  /** Deploy a policy even when the safety analysis reports an `error` finding. Default `false`. */
-  allowUnsafePolicy?: boolean;
-}
-
-/** The policy keys (PolicySpec) and the settings keys a standalone target accepts. */
-export const POLICY_OPTION_KEYS = ["preset", "policy", "prependRules", "appendRules", "omitStages", "omitManagedFields"] as const;
-export const SETTING_OPTION_KEYS = ["policyPath", "logPath", "maxAge", "maxBackup", "maxSize", "format", "allowUnsafePolicy"] as const;
-
-/** AuditedCluster settings that mean nothing without Rancher, and why. */
-const RANCHER_ONLY: Record<string, string> = {
-  enabled: "there is no switch: remove the resource (or the rendered files) to stop managing audit logging",
-  delivery: "the policy file is written to the nodes directly, not delivered by Rancher",
-  source: "there is no policy object on a Rancher management cluster",
-  ignorePsactHash: "Rancher's Pod Security Admission webhook is not involved",
-  policySource: "there is no shared policy object on a Rancher management cluster; give the same preset or policy to each target",
-};
-
-const KEY_NAMES = [...POLICY_OPTION_KEYS, ...SETTING_OPTION_KEYS].join("|");
+import { argumentNamer, fail, show } from "./errors";
+import { findingWarning, pickPolicySpec, POLICY_SPEC_KEYS, resolvePolicy, type PolicySpec, type ResolvedPolicy } from "./policy";
+import { resolveAuditSettings, type AuditSettings, type AuditSettingsInput } from "./settings";
+import { AUDIT_SETTINGS, settingsFor } from "./settings-table";
 
 /**
- * Renames the argument paths the Rancher helpers produce (`audit.<key>`, also inside the message,
- * e.g. "set audit.allowUnsafePolicy: true") to `<prefix><key>`.
+ * Policy and log settings for one set of nodes: the fields of AuditedCluster's `audit` argument
+ * that mean something without Rancher (policyPath, logPath, maxAge, maxBackup, maxSize, format,
+ * allowUnsafePolicy), with the same defaults and checks.
  */
-export function rebaseError<T>(prefix: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (!(e instanceof AuditConfigError) || prefix === "audit.") throw e;
-    const rename = (s: string) => s.replace(new RegExp(`\\baudit\\.(${KEY_NAMES})\\b`, "g"), `${prefix}$1`);
-    throw e.withPath(rename(e.path), rename(e.detail));
-  }
-}
+export interface StandaloneAuditOptions extends PolicySpec, Omit<AuditSettingsInput, RancherOnlySetting> {}
+
+/** The AuditedCluster settings that mean nothing without Rancher. */
+export type RancherOnlySetting = "enabled" | "delivery" | "source" | "ignorePsactHash";
+
+/** The settings keys a standalone RKE2 target accepts (from the settings table). */
+const STANDALONE_SETTING_KEYS: readonly string[] = settingsFor("rke2").filter((s) => s.group === "audit").map((s) => s.key);
+
+/** AuditedCluster settings that mean nothing without Rancher, and why. */
+const RANCHER_ONLY: Readonly<Record<string, string>> = {
+  ...Object.fromEntries(AUDIT_SETTINGS.flatMap((s) => ("rancherOnlyBecause" in s ? [[s.key, s.rancherOnlyBecause]] : []))),
+  policySource: "there is no shared policy object on a Rancher management cluster; give the same preset or policy to each target",
+};
 
 export interface ResolvedStandaloneAudit {
   settings: AuditSettings;
@@ -80,7 +57,7 @@ export function resolveStandaloneAudit(
     fail(where, `must be an object of audit options (e.g. { preset: "recommended", maxAge: 30 }); got ${show(options)}`);
   }
   const o = (options ?? {}) as Record<string, unknown>;
-  const known = [...POLICY_OPTION_KEYS, ...SETTING_OPTION_KEYS] as readonly string[];
+  const known = [...POLICY_SPEC_KEYS, ...STANDALONE_SETTING_KEYS] as readonly string[];
   for (const key of Object.keys(o)) {
     if (o[key] === undefined) continue;
     if (RANCHER_ONLY[key] !== undefined) {
@@ -98,26 +75,18 @@ export function resolveStandaloneAudit(
       );
     }
   }
-  const settingsInput: Record<string, unknown> = {
-    policyPath: o.policyPath ?? target.defaults.policyPath,
-    logPath: o.logPath ?? target.defaults.logPath,
-  };
-  for (const k of ["maxAge", "maxBackup", "maxSize", "format", "allowUnsafePolicy"] as const) {
-    if (o[k] !== undefined) settingsInput[k] = o[k];
-  }
-  // distro "rke2": the Rancher helper then refuses RKE2's own config locations as policy path.
-  const settings = rebaseError(prefix, () => resolveAuditSettings(settingsInput, "rke2", "audit"));
-  const policy = rebaseError(prefix, () =>
-    resolvePolicy(pickPolicySpec(o), {
-      kubernetesVersion: target.kubernetesVersion,
-      allowUnsafePolicy: settings.allowUnsafePolicy,
-      path: "audit",
-    }),
-  );
-  const rename = (s: string) => s.replace(new RegExp(`\\baudit\\.(${KEY_NAMES})\\b`, "g"), `${prefix}$1`);
-  const warnings = [
-    ...settings.warnings.map(rename),
-    ...policy.findings.map((f) => `audit policy ${f.severity} [${f.id}]${f.path ? ` ${f.path}:` : ""} ${f.message}`),
-  ];
+  const settingsInput: Record<string, unknown> = { ...target.defaults };
+  for (const k of STANDALONE_SETTING_KEYS) if (o[k] !== undefined) settingsInput[k] = o[k];
+  // distro "rke2": the settings resolver then refuses RKE2's own config locations as policy path.
+  const settings = resolveAuditSettings(settingsInput, "rke2", where);
+  const policy = resolvePolicy(pickPolicySpec(o), {
+    kubernetesVersion: target.kubernetesVersion,
+    allowUnsafePolicy: settings.allowUnsafePolicy,
+    path: where,
+  });
+  const warnings = [...settings.warnings, ...policy.findings.map(findingWarning)];
   return { settings, policy, findings: policy.findings, warnings };
 }
+
+/** Names settings in messages as the option keys with `prefix` ("" or "audit."). */
+export const standaloneNamer = argumentNamer;

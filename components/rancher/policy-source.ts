@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { fail, inComponent, show } from "../core/errors";
-import { resolvePolicy, type PolicySpec } from "../core/policy";
+import { findingWarning, resolvePolicy, type PolicySpec } from "../core/policy";
 import { checkNamespace, policyObjectSpec, type PolicyObjectSpec } from "./policy-object";
 import { DEFAULT_FLEET_NAMESPACE, type PolicySourceRef } from "./rke-config";
 import { SOURCE_KINDS, type SourceKind } from "../core/settings";
@@ -109,7 +109,7 @@ export class AuditPolicySource extends pulumi.ComponentResource {
     super(AuditPolicySource.__pulumiType, name, {}, opts);
     const spec = planned.spec;
     this.findings = planned.findings;
-    for (const f of planned.findings) pulumi.log.warn(`audit policy ${f.severity} [${f.id}]${f.path ? ` ${f.path}:` : ""} ${f.message}`, this);
+    for (const f of planned.findings) pulumi.log.warn(findingWarning(f), this);
     this.ref = {
       kind: spec.kind,
       name: spec.name,

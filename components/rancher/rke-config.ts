@@ -30,10 +30,10 @@ import {
   PSACT_SECRET_KEY,
   type Distro,
 } from "../core/distro";
-import { AUDIT_FLAGS, auditFlags, FLAG_ARGUMENT, parseArg, withoutManaged, type ManagedFlag } from "../core/apiserver-args";
+import { auditFlags, FLAG_SETTING, parseArg, withoutManaged, type AuditFlag, type ManagedFlag } from "../core/apiserver-args";
 import { parseConfigYaml, renderConfigYaml, stringList, type ConfigMap } from "../core/config-yaml";
-import { AuditConfigError, fail, show } from "../core/errors";
-import { hasPolicySpec, pickPolicySpec, policyDigest, resolvePolicy, type PolicySpec } from "../core/policy";
+import { AuditConfigError, fail, mention, msg, show } from "../core/errors";
+import { findingWarning, hasPolicySpec, pickPolicySpec, policyDigest, resolvePolicy, type PolicySpec } from "../core/policy";
 import { checkClusterName, checkNamespace, POLICY_KEY, policyObjectSpec, type PolicyObjectSpec } from "./policy-object";
 import { resolveAuditSettings, type AuditSettings, type AuditSettingsInput, type SourceKind } from "../core/settings";
 import type { Finding } from "../audit-policy";
@@ -213,7 +213,7 @@ export function planAudit(input: AuditPlanInput): AuditPlan {
       fail("audit.policySource", `must be an AuditPolicySource (or its \`ref\`); got ${show(shared)}`);
     }
     if (audit.source !== undefined && audit.source !== shared.kind) {
-      fail("audit.source", `is "${audit.source}" but the shared policySource "${shared.name}" is a ${shared.kind}; remove audit.source`);
+      fail("audit.source", msg`is "${audit.source}" but the shared policySource "${shared.name}" is a ${shared.kind}; remove ${mention("source")}`);
     }
     if (shared.namespace !== fleetNamespace) {
       fail(
@@ -249,7 +249,7 @@ export function planAudit(input: AuditPlanInput): AuditPlan {
     path: "audit",
   });
   plan.policy = { yaml: resolved.yaml, sha256: resolved.sha256, sha256Base64: resolved.sha256Base64, findings: resolved.findings };
-  for (const f of resolved.findings) warnings.push(`audit policy ${f.severity} [${f.id}]${f.path ? ` ${f.path}:` : ""} ${f.message}`);
+  warnings.push(...resolved.findings.map(findingWarning));
   if (settings.delivery === "selector-files") {
     plan.policyObject = policyObjectSpec({
       kind: settings.source,
@@ -304,7 +304,7 @@ function checkAuditPolicyFileKey(cfg: ConfigMap, enabled: boolean, path: string)
     );
   }
   if (enabled) {
-    fail(path, 'sets "audit-policy-file", which the component manages; remove it and give the policy in audit.preset or audit.policy');
+    fail(path, msg`sets "audit-policy-file", which the component manages; remove it and give the policy in ${mention("preset")} or ${mention("policy")}`);
   }
 }
 
@@ -358,8 +358,8 @@ export function composeRkeConfig(plan: AuditPlan, user: RkeFragment | undefined,
   };
   const ourFlags = enabled ? auditFlags(settings, settings.delivery === "selector-files") : [];
   const ourManaged: ManagedFlag[] = ourFlags.map((arg) => {
-    const name = parseArg(arg).name as (typeof AUDIT_FLAGS)[number];
-    return { arg, fix: `remove it and set ${FLAG_ARGUMENT[name]} instead` };
+    const name = parseArg(arg).name as AuditFlag;
+    return { arg, fix: msg`remove it and set ${mention(FLAG_SETTING[name])} instead` };
   });
   if (enabled && settings.delivery === "inline") {
     // RKE2 sets --audit-policy-file itself from the config key; a user flag would point elsewhere.
@@ -433,7 +433,7 @@ export function composeRkeConfig(plan: AuditPlan, user: RkeFragment | undefined,
       }
       (src.items ?? []).forEach((item, k) => {
         if (ourFile && isObject(item) && item.path === settings.policyPath) {
-          fail(`${ePath}.fileSources[${j}].items[${k}].path`, `writes ${settings.policyPath}, the audit policy path; choose another path, or set audit.policyPath elsewhere`);
+          fail(`${ePath}.fileSources[${j}].items[${k}].path`, msg`writes ${settings.policyPath}, the audit policy path; choose another path, or set ${mention("policyPath")} elsewhere`);
         }
       });
     });

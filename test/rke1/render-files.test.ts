@@ -46,7 +46,7 @@ describe("render rke1 (CLI target)", () => {
   it("errors name the flag", () => {
     throwsNamed(() => renderRke1Files(opts({ preset: "cis", logPath: "/var/log/audit.json" })), "--log-path", /is outside \/var\/log\/kube-audit/);
     throwsNamed(() => renderRke1Files(opts({ preset: "cis", policyPath: "/etc/kubernetes/p.yaml" })), "--policy-path", /^does not apply to RKE1: RKE always writes the policy to \/etc\/kubernetes\/audit-policy\.yaml; remove --policy-path$/);
-    throwsNamed(() => renderRke1Files(opts({ policyFile: "policies/unsafe.yaml" })), "--policy policies/unsafe.yaml", /pass --allow-unsafe-policy to render it anyway/);
+    throwsNamed(() => renderRke1Files(opts({ policyFile: "policies/unsafe.yaml" })), "--policy policies/unsafe.yaml", /pass --allow-unsafe-policy to deploy it anyway/);
     throwsNamed(() => renderRke1Files(opts({ preset: "cis", maxBackup: "-1" })), "--max-backup", /whole number of files/);
   });
 });

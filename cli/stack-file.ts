@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { CliError } from "../args";
+import { CliError } from "./args";
 
 export interface StackFile {
   stack: string;
