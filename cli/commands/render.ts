@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { AuditConfigError } from "../../components/rancher";
 import { renderRke1Files } from "../render/rke1";
-import type { RenderCliOptions, RenderedFile } from "../render/input";
+import { RENDER_SETTINGS, type RenderCliOptions, type RenderedFile } from "../render/input";
 import { renderRke2Files } from "../render/rke2";
 import { CliError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, flag, str, type CommandSpec, parseOrHelp } from "../args";
 import { Out, type Io } from "../io";
@@ -83,13 +83,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
   set("stack", str(v, "stack"));
   set("preset", str(v, "preset"));
   set("policyFile", str(v, "policy"));
-  set("policyPath", str(v, "policy-path"));
-  set("logPath", str(v, "log-path"));
-  set("maxAge", str(v, "max-age"));
-  set("maxBackup", str(v, "max-backup"));
-  set("maxSize", str(v, "max-size"));
-  set("format", str(v, "format"));
-  if (flag(v, "allow-unsafe-policy")) options.allowUnsafePolicy = true;
+  for (const setting of RENDER_SETTINGS) {
+    if (setting.type === "boolean") {
+      if (flag(v, setting.cliOption)) (options as Record<string, unknown>)[setting.key] = true;
+    } else {
+      set(setting.key, str(v, setting.cliOption));
+    }
+  }
   set("kubernetesVersion", str(v, "kubernetes-version"));
 
   let files: RenderedFile[];

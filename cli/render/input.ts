@@ -17,7 +17,10 @@ import { parseStackConfig, PROJECT } from "../../program";
 import { loadStackFile } from "../stack-file";
 
 /** The settings `render` takes as options (`--max-age`, ...): the table's rows with a CLI option, but the policy choice. */
-const OPTION_SETTINGS = AUDIT_SETTINGS.filter((s) => "cliOption" in s && s.group === "audit");
+const OPTION_SETTINGS = AUDIT_SETTINGS.filter((s): s is Extract<(typeof AUDIT_SETTINGS)[number], { cliOption: string }> => "cliOption" in s && s.group === "audit");
+
+/** The settings options of `render` with their CLI option (`{ key: "maxAge", cliOption: "max-age", ... }`). */
+export const RENDER_SETTINGS: readonly { key: (typeof OPTION_SETTINGS)[number]["key"]; cliOption: string; type: string }[] = OPTION_SETTINGS;
 
 /** The options of `render rke2` / `render rke1`, as the CLI parsed them. */
 export type RenderCliOptions = {

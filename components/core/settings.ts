@@ -218,3 +218,28 @@ export function resolveAuditSettings(input: unknown, distro: Distro, path = "aud
 
   return { ...(value as Omit<AuditSettings, "distro" | "policyPath" | "logPath" | "warnings">), distro, policyPath, logPath, warnings };
 }
+
+/** A distribution whose control-plane nodes write the audit log. */
+export type LogDistribution = Distro | "rke1";
+
+/** Where and how a cluster's kube-apiserver writes its audit log: what a log shipper needs to read it. */
+export interface AuditLogLocation {
+  /** The distribution: `"rke2"`, `"k3s"` (Rancher or standalone) or `"rke1"`. */
+  distribution: LogDistribution;
+  /** Absolute path of the audit log on the control-plane nodes, `{distro}` expanded, e.g. `/var/lib/rancher/rke2/server/logs/audit.log`. */
+  logPath: string;
+  /** Line format: `"json"` (one audit.k8s.io/v1 Event per line) or `"legacy"`. */
+  format: LogFormat;
+}
+
+/**
+ * The audit log of a cluster from its resolved settings (AuditPlan.settings of AuditedCluster,
+ * ResolvedStandaloneAudit.settings of the RKE2 and RKE1 targets): the one place log shipping and
+ * alerting read the log path, format and distribution from.
+ *
+ * @example auditLogLocation(planAudit(args).settings, "rke2") // { distribution: "rke2", logPath: "/var/lib/rancher/rke2/server/logs/audit.log", format: "json" }
+ */
+export function auditLogLocation(settings: Pick<AuditSettings, "logPath" | "format">, distribution: LogDistribution): AuditLogLocation {
+  const logPath = distribution === "rke1" ? settings.logPath : expandDistro(settings.logPath, distribution);
+  return { distribution, logPath, format: settings.format };
+}
