@@ -10,17 +10,8 @@ import { fail, show } from "../core/errors";
 import { inComponent } from "../core/errors";
 import { AuditPolicySource, createPolicyObject } from "./policy-source";
 import type { PolicySpec } from "../core/policy";
-import {
-  auditFileEntry,
-  composeRkeConfig,
-  planAudit,
-  psactHashPath,
-  type AuditPlan,
-  type ComposedRkeConfig,
-  type PolicySourceRef,
-  type RestartScope,
-  type RkeFragment,
-} from "./rke-config";
+import { planAudit, type AuditPlan, type PolicySourceRef, type RestartScope } from "./plan";
+import { auditFileEntry, composeRkeConfig, psactHashPath, type ComposedRkeConfig, type RkeFragment } from "./rke-config";
 import type { AuditSettingsInput } from "../core/settings";
 
 /** Everything of rancher2.ClusterV2Args except what the component fixes (name, namespace, version). */

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { fail, inComponent, show } from "../core/errors";
 import { findingWarning, resolvePolicy, type PolicySpec } from "../core/policy";
 import { checkNamespace, policyObjectSpec, type PolicyObjectSpec } from "./policy-object";
-import { DEFAULT_FLEET_NAMESPACE, type PolicySourceRef } from "./rke-config";
+import { DEFAULT_FLEET_NAMESPACE, type PolicySourceRef } from "./plan";
 import { SOURCE_KINDS, type SourceKind } from "../core/settings";
 import type { Finding } from "../audit-policy";
 

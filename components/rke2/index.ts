@@ -14,7 +14,7 @@ export {
   type Rke2ServerFilesOptions,
 } from "./render";
 export { resolveStandaloneAudit, type StandaloneAuditOptions, type ResolvedStandaloneAudit } from "../core/standalone";
-export { shellQuote, asRoot, writeFileScript, removeFileScript, restartScript, type RestartScriptOptions } from "./scripts";
+export { asRoot, writeFileScript, removeFileScript, restartScript, type RestartScriptOptions } from "./scripts";
 export {
   Rke2ServerAudit,
   planRke2ServerAudit,
