@@ -13,12 +13,11 @@
  * The parent checks that both register identical provider resources (same types, names, inputs).
  * Each run is a child process, so its peak RSS is its own. Timing lives here, never in tests.
  */
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { BenchSuite } from "./suite";
-import { fmt } from "./suite";
+import { childMain, fmt, runChild } from "./suite";
 
 const SIZES = [1, 10, 100, 500];
 const VARIANTS = ["component", "raw", "grouped"] as const;
@@ -157,20 +156,12 @@ async function child(variant: Variant, n: number): Promise<ChildResult> {
 const REPEATS = 3;
 
 function medianRun(variant: Variant, n: number): ChildResult {
-  const runs = Array.from({ length: REPEATS }, () => runChild(variant, n)).sort((a, b) => a.programMs - b.programMs);
+  const runs = Array.from({ length: REPEATS }, () => runPlanChild(variant, n)).sort((a, b) => a.programMs - b.programMs);
   return runs[Math.floor(runs.length / 2)];
 }
 
-function runChild(variant: Variant, n: number): ChildResult {
-  const r = spawnSync(process.execPath, ["--import", "tsx", __filename, "child", variant, String(n)], {
-    cwd: path.join(__dirname, ".."),
-    encoding: "utf8",
-    env: { ...process.env, BENCH_CHILD_STARTED: String(Date.now()) },
-    maxBuffer: 1 << 24,
-  });
-  if (r.status !== 0) throw new Error(`plan bench child ${variant} ${n} failed (${r.status}): ${r.stderr}`);
-  const line = r.stdout.trim().split("\n").pop() ?? "";
-  return JSON.parse(line) as ChildResult;
+function runPlanChild(variant: Variant, n: number): ChildResult {
+  return runChild<ChildResult>(__filename, [variant, String(n)], { BENCH_CHILD_STARTED: String(Date.now()) });
 }
 
 export const suite: BenchSuite = {
@@ -226,15 +217,4 @@ export const suite: BenchSuite = {
   },
 };
 
-if (require.main === module && process.argv[2] === "child") {
-  child(process.argv[3] as Variant, Number(process.argv[4])).then(
-    (r) => {
-      process.stdout.write(`${JSON.stringify(r)}\n`);
-      process.exit(0);
-    },
-    (e: unknown) => {
-      process.stderr.write(`${String((e as Error)?.stack ?? e)}\n`);
-      process.exit(1);
-    },
-  );
-}
+childMain(module, (args) => child(args[0] as Variant, Number(args[1])));
