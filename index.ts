@@ -1,6 +1,6 @@
 /**
  * The rancher-audit Pulumi program: reads the stack config (`stacks/Pulumi.<stack>.yaml`), then
- * creates each cluster with audit logging. All logic lives in components/program.ts.
+ * creates each cluster with audit logging. All logic lives in program/ (config, plan, build).
  *
  * Providers: the default `rancher2` provider (stack config `rancher2:apiUrl`, secret
  * `rancher2:tokenKey`) and the default `kubernetes` provider pointed at the Rancher management

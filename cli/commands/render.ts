@@ -97,7 +97,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     files = t.render(options);
   } catch (e) {
     if (e instanceof AuditConfigError) {
-      // The renderers refuse a policy with error findings (components/rancher/policy.ts): that is
+      // The renderers refuse a policy with error findings (components/core/policy.ts): that is
       // "unsafe" (exit 1), like check; every other refusal is unusable input (exit 2).
       throw new CliError(`render ${target}: ${e.message}`, e.unsafeFindings ? EXIT_FINDINGS : EXIT_USAGE);
     }

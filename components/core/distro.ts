@@ -1,7 +1,8 @@
 /**
  * Which Kubernetes distribution a Rancher-provisioned cluster runs, and the facts that follow from
  * it: default paths, the control-plane machine selector, the path Rancher's webhook mounts the Pod
- * Security Admission configuration at. Facts and sources: ../shared/research/rancher.md §1, §3, §5, §7.
+ * Security Admission configuration at. Sources: Rancher's provisioning code (https://github.com/rancher/rancher/tree/main/pkg/capr)
+ * and webhook (https://github.com/rancher/webhook).
  */
 import { parseKubernetesVersion } from "../audit-policy";
 import { fail, show } from "./errors";

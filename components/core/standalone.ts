@@ -16,8 +16,8 @@ import { AUDIT_SETTINGS, settingsFor } from "./settings-table";
 
 /**
  * Policy and log settings for one set of nodes: the fields of AuditedCluster's `audit` argument
- * that mean something without Rancher (policyPath, logPath, maxAge, maxBackup, maxSize, format,
- * allowUnsafePolicy), with the same defaults and checks.
+ * that mean something without Rancher (the paths, retention, format and allowUnsafePolicy), with
+ * the same defaults and checks.
  */
 export interface StandaloneAuditOptions extends PolicySpec, Omit<AuditSettingsInput, RancherOnlySetting> {}
 

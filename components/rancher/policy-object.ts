@@ -1,7 +1,8 @@
 /**
  * The policy object on the Rancher management cluster (a Secret or ConfigMap in the fleet
  * namespace) that Rancher's planner reads for machineSelectorFiles: its content-addressed name, the
- * authorization annotation, labels. Pure. Facts: rancher.md §2 (renderFiles, clusterObjectAuthorized).
+ * authorization annotation, labels. Pure. Source: Rancher's planner
+ * (renderFiles, clusterObjectAuthorized; https://github.com/rancher/rancher/tree/main/pkg/capr/planner).
  */
 import { fail, show } from "../core/errors";
 import type { SourceKind } from "../core/settings";

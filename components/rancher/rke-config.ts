@@ -2,7 +2,7 @@
  * The pure core of AuditedCluster: from a cluster's name, version, audit settings and policy, and
  * the user's own rkeConfig fragment, compute everything handed to Rancher. No Pulumi resources.
  *
- * What goes where (facts: ../shared/research/rancher.md):
+ * What goes where (Rancher's planner, https://github.com/rancher/rancher/tree/main/pkg/capr/planner):
  * - selector-files delivery: a machineSelectorFiles entry for control-plane machines that copies the
  *   policy object's "audit-policy" key to `policyPath` (0600, dynamic: false so a change restarts
  *   kube-apiserver, hash = base64(sha256(content)) so a stale object is never used), and a

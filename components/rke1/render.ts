@@ -7,7 +7,7 @@
  *   `rancher_kubernetes_engine_config: services: kube-api: audit_log: ...`
  *
  * RKE1's rules (rancher/rke `cluster/defaults.go`, `cluster/plan.go`, `types/rke_types.go`;
- * ../shared/research/rancher.md §6), encoded here:
+ * https://github.com/rancher/rke), encoded here:
  * - RKE writes the policy to `/etc/kubernetes/audit-policy.yaml` on control-plane nodes; the path
  *   is not configurable (`DefaultKubeAPIArgAuditPolicyFileValue`);
  * - only the host directory `/var/log/kube-audit` is bind-mounted into the kube-apiserver

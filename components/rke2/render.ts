@@ -24,7 +24,8 @@
  *
  * The flags go through `kube-apiserver-arg` (not RKE2's own `audit-policy-file` key) so that
  * every value is explicit: with `audit-policy-file` RKE2 adds its own rotation defaults and, when
- * the file is missing, writes a policy that logs nothing (rancher.md §5).
+ * the file is missing, writes a policy that logs nothing
+ * (RKE2's server start-up, https://github.com/rancher/rke2).
  */
 import { parseDocument } from "yaml";
 import { auditFlags } from "../core/apiserver-args";

@@ -49,8 +49,8 @@ export interface Rke2ServerAuditArgs {
    * Policy, paths and retention. Policy: `preset` (default "recommended") or `policy`, plus
    * `prependRules`/`appendRules`/`omitStages`/`omitManagedFields`. Paths: `policyPath` (default
    * `/etc/rancher/rke2/audit-policy.yaml`), `logPath` (default
-   * `/var/lib/rancher/rke2/server/logs/audit.log`). Retention: `maxAge` 30 days, `maxBackup` 10
-   * files, `maxSize` 100 MB; `format` "json". `allowUnsafePolicy` (default false) lets a policy
+   * `/var/lib/rancher/rke2/server/logs/audit.log`). Retention and format: the settings table's
+   * defaults (30 days, 10 files, 100 MB, "json"). `allowUnsafePolicy` (default false) lets a policy
    * with an `error` finding of the safety analysis through. Default: all defaults.
    */
   audit?: Rke2AuditArgs;
