@@ -9,12 +9,14 @@ import type { StackConfig } from "./config";
 import { PROJECT } from "./errors";
 import { auditArgsFor, groupMembers, planStack, policySpecFor, sourceArgsFor } from "./plan";
 
+/** Options of buildStack: explicit providers and a parent resource. */
 export interface BuildOptions {
   /** Explicit providers (`{ kubernetes, rancher2 }`); default: the default providers configured by stack config. */
   providers?: pulumi.ComponentResourceOptions["providers"];
   parent?: pulumi.Resource;
 }
 
+/** The resources buildStack registered: the clusters and the shared policy sources, by name. */
 export interface BuiltStack {
   clusters: Record<string, AuditedCluster>;
   sources: Record<string, AuditPolicySource>;
@@ -57,6 +59,7 @@ export function buildStack(config: StackConfig, opts: BuildOptions = {}): BuiltS
   return { clusters, sources };
 }
 
+/** The stack outputs of one cluster. */
 export interface ClusterOutputs {
   clusterV1Id: pulumi.Output<string>;
   policySourceName: pulumi.Output<string | undefined>;

@@ -12,8 +12,10 @@ import { AUDIT_SETTINGS, settingSpec, type SettingKey } from "../components/core
 import { ConfigError, PROJECT } from "./errors";
 import { planStack } from "./plan";
 
+/** The type of a stack config key, as Pulumi.yaml declares it. */
 export type ConfigType = "string" | "integer" | "boolean" | "array";
 
+/** A stack config key: type, default, description and whether Pulumi.yaml declares it. */
 export interface ConfigKeySpec {
   type: ConfigType;
   /** The value used when the stack does not set the key (undefined: required or structured). */
@@ -31,6 +33,7 @@ export const CONFIG_KEYS: Readonly<Record<string, ConfigKeySpec>> = {
 
 const CLUSTER_KEYS = ["name", "kubernetesVersion", "group", "podSecurityAdmissionTemplate", "labels"] as const;
 
+/** One entry of `rancher-audit:clusters`. */
 export interface ClusterConfig {
   /** Provisioning cluster name. */
   name: string;

@@ -32,10 +32,12 @@ export function auditArgsFor(config: StackConfig): Record<string, unknown> {
   return audit;
 }
 
+/** The policy part of the component arguments: the policy file's text, or the preset. */
 export function policySpecFor(config: StackConfig): Record<string, unknown> {
   return config.policyText !== undefined ? { policy: config.policyText } : { preset: config.preset };
 }
 
+/** The clusters of each group: their indexes, names and oldest Kubernetes version. */
 export function groupMembers(config: StackConfig): Map<string, { indexes: number[]; names: string[]; oldest: string }> {
   const groups = new Map<string, { indexes: number[]; names: string[]; oldest: string }>();
   config.clusters.forEach((c, i) => {

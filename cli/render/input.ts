@@ -61,6 +61,7 @@ export const RENDER_FLAGS: Readonly<Record<string, string>> = {
   kubernetesVersion: "--kubernetes-version",
 };
 
+/** The render options as StandaloneAuditOptions, with where each value came from. */
 export interface ResolvedRenderInput {
   options: StandaloneAuditOptions;
   kubernetesVersion?: string;

@@ -8,6 +8,7 @@ import { renderRke1AuditLog, RKE1_POLICY_PATH } from "../../components/rke1/rend
 
 /** File names in the output directory (snippets to merge, never named like the user's own cluster.yml). */
 export const RKE1_CLUSTER_YML_FILE = "cluster-audit.yml";
+/** Output file name of the snippet for a Rancher-managed RKE1 cluster's YAML. */
 export const RKE1_RANCHER_YAML_FILE = "rancher-cluster-audit.yaml";
 
 /**

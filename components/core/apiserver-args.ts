@@ -20,6 +20,7 @@ export type AuditFlag = (typeof FLAG_SETTINGS)[number]["flag"];
 /** The setting that sets each flag, for error messages. */
 export const FLAG_SETTING: Readonly<Record<AuditFlag, SettingKey>> = Object.fromEntries(FLAG_SETTINGS.map((s) => [s.flag, s.key])) as Record<AuditFlag, SettingKey>;
 
+/** A kube-apiserver argument split into name and value. */
 export interface ParsedArg {
   /** The flag name without leading dashes. */
   name: string;
@@ -42,6 +43,7 @@ export function auditFlags(settings: AuditSettings, withPolicyFile: boolean): st
   return FLAG_SETTINGS.filter((s) => withPolicyFile || s.flag !== "audit-policy-file").map((s) => `${s.flag}=${String(settings[s.key])}`);
 }
 
+/** A flag the component sets, and the fix to tell users whose own value for it differs. */
 export interface ManagedFlag {
   /** "name=value" as the component writes it. */
   arg: string;

@@ -7,6 +7,7 @@
 import { parseKubernetesVersion } from "../audit-policy";
 import { fail, show } from "./errors";
 
+/** The distribution of a Rancher-provisioned cluster: `"rke2"` or `"k3s"`. */
 export type Distro = "rke2" | "k3s";
 
 /** The CAPI Machine label Rancher sets on control-plane machines (pkg/capr/common.go). */

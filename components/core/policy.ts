@@ -34,6 +34,7 @@ export interface PolicySpec {
   omitManagedFields?: boolean;
 }
 
+/** SHA-256 of a policy text in the two forms the components use. */
 export interface PolicyDigest {
   /** SHA-256 of the UTF-8 text, lowercase hex (64 characters). */
   sha256: string;
@@ -41,6 +42,7 @@ export interface PolicyDigest {
   sha256Base64: string;
 }
 
+/** A policy built from a PolicySpec: checked, analyzed, rendered canonically and hashed. */
 export interface ResolvedPolicy extends PolicyDigest {
   policy: Policy;
   /** The canonical YAML delivered to the nodes, byte for byte. */

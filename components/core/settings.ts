@@ -14,8 +14,11 @@ import { fail, show } from "./errors";
 import { POLICY_SPEC_KEYS } from "./policy";
 import { AUDIT_SETTINGS, settingSpec, type SettingSpec } from "./settings-table";
 
+/** How the policy reaches the control-plane nodes: `"selector-files"` (default; RKE2 and K3s) or `"inline"` (RKE2 only). */
 export type Delivery = "selector-files" | "inline";
+/** The kind of policy object on the management cluster: `"secret"` (default) or `"configmap"`. */
 export type SourceKind = "secret" | "configmap";
+/** Audit log line format (`--audit-log-format`): `"json"` (default) or `"legacy"`. */
 export type LogFormat = "json" | "legacy";
 
 /** The choices of a string setting, from the settings table. */

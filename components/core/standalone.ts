@@ -33,6 +33,7 @@ const RANCHER_ONLY: Readonly<Record<string, string>> = {
   policySource: "there is no shared policy object on a Rancher management cluster; give the same preset or policy to each target",
 };
 
+/** The checked options of a standalone target: its settings, policy, findings and warnings. */
 export interface ResolvedStandaloneAudit {
   settings: AuditSettings;
   policy: ResolvedPolicy;

@@ -27,6 +27,7 @@ export interface AuditArgs extends AuditSettingsInput, PolicySpec {
   policySource?: AuditPolicySource | PolicySourceRef;
 }
 
+/** Arguments of AuditedCluster: the provisioning cluster (name, version, your own ClusterV2 arguments) and its audit settings and policy. */
 export interface AuditedClusterArgs {
   /**
    * The provisioning cluster's `metadata.name` (also what the policy object authorizes). Fixed
@@ -170,6 +171,13 @@ function withComposed(rke: Record<string, unknown> | undefined, c: ComposedRkeCo
 }
 
 
+/**
+ * A Rancher-provisioned RKE2/K3s cluster (rancher2 ClusterV2) with kube-apiserver audit logging:
+ * the policy object (unless shared or inline), the control-plane flags and file entries composed
+ * with your own rkeConfig, and outputs for review (flags, policy, hash, restart scope).
+ *
+ * @example new AuditedCluster("prod-eu-1", { clusterName: "prod-eu-1", kubernetesVersion: "v1.31.5+rke2r1", audit: { preset: "cis" } })
+ */
 export class AuditedCluster extends pulumi.ComponentResource {
   static readonly __pulumiType = TYPE;
 

@@ -26,6 +26,7 @@ export interface AuditInput extends AuditSettingsInput, PolicySpec {
   policySource?: PolicySourceRef;
 }
 
+/** Input of planAudit: one cluster's name, version, namespace and `audit` argument. */
 export interface AuditPlanInput {
   clusterName: string;
   kubernetesVersion: string;
@@ -38,6 +39,7 @@ export interface AuditPlanInput {
   policyObjectBaseName?: string;
 }
 
+/** Which machines a change of the component's output restarts, for people reading a preview. */
 export interface RestartScope {
   /** Machine roles whose rke2-server/k3s service a change of this component's output restarts. */
   roles: ("control-plane")[];
@@ -47,6 +49,7 @@ export interface RestartScope {
   summary: string;
 }
 
+/** Everything about one cluster that does not depend on the user's rkeConfig: settings, policy, policy object, warnings, restart scope. */
 export interface AuditPlan {
   clusterName: string;
   kubernetesVersion: string;
@@ -65,6 +68,7 @@ export interface AuditPlan {
   restartScope: RestartScope;
 }
 
+/** The namespace of provisioning clusters (and their policy objects) on the management cluster unless you say otherwise. */
 export const DEFAULT_FLEET_NAMESPACE = "fleet-default";
 
 /** `machineLabelSelector` value of the component's own entries, as "key=value" for people. */

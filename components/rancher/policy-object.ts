@@ -76,6 +76,7 @@ export interface PolicyObjectSpec {
   labels: Record<string, string>;
 }
 
+/** The policy object (Secret or ConfigMap) for a policy: content-addressed name, data, annotations, labels. Errors name `paths`. */
 export function policyObjectSpec(input: {
   kind: SourceKind;
   baseName: string;

@@ -12,6 +12,7 @@ import { DEFAULT_FLEET_NAMESPACE, type PolicySourceRef } from "./plan";
 import { SOURCE_KINDS, type SourceKind } from "../core/settings";
 import type { Finding } from "../audit-policy";
 
+/** Arguments of AuditPolicySource: the policy, the clusters allowed to read it, and where it lives. */
 export interface AuditPolicySourceArgs extends PolicySpec {
   /**
    * Provisioning cluster names (`metadata.name`) allowed to read the policy. Written sorted,
@@ -37,6 +38,7 @@ export interface AuditPolicySourceArgs extends PolicySpec {
   baseName?: string;
 }
 
+/** The pure plan of an AuditPolicySource: the object it creates and the policy's findings. */
 export interface PlannedPolicySource {
   spec: PolicyObjectSpec;
   findings: Finding[];
@@ -85,6 +87,10 @@ export function createPolicyObject(
   return new k8s.core.v1.ConfigMap(resourceName, { metadata, immutable: true, data: { [spec.key]: spec.text } }, opts);
 }
 
+/**
+ * One audit policy object (Secret or ConfigMap) on the management cluster, shared by several
+ * AuditedClusters through `audit.policySource`: one object, one hash, one review for a fleet.
+ */
 export class AuditPolicySource extends pulumi.ComponentResource {
   static readonly __pulumiType = "rancher-audit:index:AuditPolicySource";
 

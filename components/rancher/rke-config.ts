@@ -38,15 +38,18 @@ import { planAudit, type AuditPlan, type AuditPlanInput } from "./plan";
 // ---------------------------------------------------------------------------------------------
 // Plain (resolved) shapes of the rancher2 ClusterV2 rkeConfig fields the component composes.
 
+/** A Kubernetes label selector (rancher2 `machineLabelSelector`). */
 export interface LabelSelector {
   matchLabels?: Record<string, string>;
   matchExpressions?: { key?: string; operator?: string; values?: string[] }[];
 }
+/** An entry of rkeConfig `machineSelectorConfigs`: RKE2/K3s config for the machines the selector matches. */
 export interface SelectorConfig {
   /** RKE2/K3s config as YAML text. */
   config?: string;
   machineLabelSelector?: LabelSelector;
 }
+/** A file Rancher writes to machines from a key of a Secret or ConfigMap. */
 export interface FileItem {
   key: string;
   path: string;
@@ -54,15 +57,18 @@ export interface FileItem {
   hash?: string;
   permissions?: string;
 }
+/** The Secret or ConfigMap of a machineSelectorFiles entry and the files taken from it. */
 export interface FileObjectSource {
   name: string;
   items?: FileItem[];
   defaultPermissions?: string;
 }
+/** A file source of a machineSelectorFiles entry: a Secret or a ConfigMap. */
 export interface FileSource {
   secret?: FileObjectSource;
   configmap?: FileObjectSource;
 }
+/** An entry of rkeConfig `machineSelectorFiles`: files for the machines the selector matches. */
 export interface SelectorFile {
   machineLabelSelector?: LabelSelector;
   fileSources?: FileSource[];
@@ -74,6 +80,7 @@ export interface RkeFragment {
   machineSelectorFiles?: SelectorFile[];
 }
 
+/** Your rkeConfig fragment with the component's entries added, and what the control plane will run with. */
 export interface ComposedRkeConfig {
   machineGlobalConfig?: string;
   /** Always a list (possibly empty): the component owns the whole list, yours plus its own entries. */
@@ -293,6 +300,7 @@ export interface AuditRkeConfigInput extends AuditPlanInput {
   rkeConfig?: RkeFragment;
 }
 
+/** Result of auditRkeConfig: the composed rkeConfig fields and the cluster's plan. */
 export interface AuditRkeConfigResult extends ComposedRkeConfig {
   plan: AuditPlan;
 }

@@ -30,6 +30,7 @@ export const RKE1_LOG_DIR = "/var/log/kube-audit";
 /** RKE's default audit log path. */
 export const RKE1_DEFAULT_LOG_PATH = "/var/log/kube-audit/audit-log.json";
 
+/** Options of renderRke1AuditLog: the standalone audit options (RKE fixes the policy path) and the Kubernetes version. */
 export interface Rke1AuditLogOptions extends StandaloneAuditOptions {
   /**
    * Kubernetes version of the cluster, for version-specific policy checks (e.g. `"v1.27.16-rancher1-1"`
@@ -52,6 +53,7 @@ export interface Rke1AuditLog {
   };
 }
 
+/** The RKE1 `audit_log` block as data and as the two YAML snippets users merge. */
 export interface Rke1AuditLogRender {
   /** YAML to merge into the `rke` CLI's cluster.yml (top level `services:`). */
   clusterYml: string;

@@ -45,6 +45,7 @@ export const RKE2_APISERVER_ARG_KEY = "kube-apiserver-arg+";
 /** Mode of both files: root only, like RKE2's own policy file (WriteDefaultPolicyFile uses 0600). */
 export const RKE2_FILE_MODE = "0600";
 
+/** Options of renderRke2ServerFiles: the standalone audit options and the servers' Kubernetes version. */
 export interface Rke2ServerFilesOptions extends StandaloneAuditOptions {
   /**
    * Kubernetes version the servers run, for version-specific policy checks (e.g. group "*" needs
@@ -53,6 +54,7 @@ export interface Rke2ServerFilesOptions extends StandaloneAuditOptions {
   kubernetesVersion?: string;
 }
 
+/** The two files for standalone RKE2 servers (policy and config drop-in), their modes, flags and hashes. */
 export interface Rke2ServerFiles {
   /** Absolute path of the policy file on each server. */
   policyPath: string;
