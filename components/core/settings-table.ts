@@ -209,11 +209,6 @@ export function settingSpec(key: SettingKey): SettingSpec {
   return AUDIT_SETTINGS.find((s) => s.key === key)!;
 }
 
-/** True when `key` names a row of AUDIT_SETTINGS. */
-export function isSettingKey(key: string): key is SettingKey {
-  return AUDIT_SETTINGS.some((s) => s.key === key);
-}
-
 /** The rows that set a kube-apiserver flag, in flag order. */
 export const FLAG_SETTINGS = AUDIT_SETTINGS.filter((s): s is Extract<(typeof AUDIT_SETTINGS)[number], { flag: string }> => "flag" in s);
 

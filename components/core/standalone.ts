@@ -9,7 +9,7 @@
  * functions, and the CLI maps the key to its flag.
  */
 import { requireKubernetesVersion, type Finding } from "../audit-policy";
-import { argumentNamer, fail, show } from "./errors";
+import { fail, show } from "./errors";
 import { findingWarning, pickPolicySpec, POLICY_SPEC_KEYS, resolvePolicy, type PolicySpec, type ResolvedPolicy } from "./policy";
 import { resolveAuditSettings, type AuditSettings, type AuditSettingsInput } from "./settings";
 import { AUDIT_SETTINGS, settingsFor } from "./settings-table";
@@ -88,6 +88,3 @@ export function resolveStandaloneAudit(
   const warnings = [...settings.warnings, ...policy.findings.map(findingWarning)];
   return { settings, policy, findings: policy.findings, warnings };
 }
-
-/** Names settings in messages as the option keys with `prefix` ("" or "audit."). */
-export const standaloneNamer = argumentNamer;
