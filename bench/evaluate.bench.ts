@@ -12,7 +12,6 @@ import { performance } from "node:perf_hooks";
 
 import {
   evaluatePolicy,
-  generateBackgroundTraffic,
   parsePolicy,
   PRESET_NAMES,
   presets,
@@ -20,6 +19,7 @@ import {
   type Policy,
   type RequestAttributes,
 } from "../components/audit-policy";
+import { generateBackgroundTraffic } from "../test/support/traffic";
 import { fmt, peakRssMiB, type BenchSuite } from "./suite";
 
 const ROOT = path.join(__dirname, "..");

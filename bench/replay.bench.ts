@@ -34,7 +34,7 @@ interface ChildResult {
 
 /** Writes the first `sizes` bytes (cut at line ends) of the generated traffic to one file per size. */
 async function generate(sizes: number[]): Promise<string[]> {
-  const { generateBackgroundTraffic } = await import("../components/audit-policy");
+  const { generateBackgroundTraffic } = await import("../test/support/traffic");
   fs.mkdirSync(TMP, { recursive: true });
   const files = sizes.map((s) => path.join(TMP, `replay-${s / MB}MB.jsonl`));
   const fds = files.map((f) => fs.openSync(f, "w"));
@@ -149,7 +149,7 @@ export const suite: BenchSuite = {
     return {
       tables: [{ rows }],
       notes: [
-        "Input: generateBackgroundTraffic (components/audit-policy/traffic.ts), written at bench time to .bench-tmp/ (gitignored): the first 100 MB and the first 1 GB of the same stream, cut at line ends; one ResponseComplete line per request, bodies as a RequestResponse policy records them.",
+        "Input: generateBackgroundTraffic (test/support/traffic.ts), written at bench time to .bench-tmp/ (gitignored): the first 100 MB and the first 1 GB of the same stream, cut at line ends; one ResponseComplete line per request, bodies as a RequestResponse policy records them.",
         "Each row is one `rancher-audit replay --json --no-progress` run in its own child process; seconds is the command's wall time (policy loading included, Node start-up excluded); MB/s is uncompressed input bytes per second; peak RSS is the child's maxRSS; peak V8 heap is the largest heapUsed sampled every 20 ms.",
         `Memory is flat as the input grows: ${fmt(s.peakRssMiB)} MiB peak RSS for 100 MB vs ${fmt(l.peakRssMiB)} MiB for 1 GB (peak heap ${fmt(s.peakHeapMiB)} vs ${fmt(l.peakHeapMiB)} MiB): replay keeps counters only (request classes capped at 10,000, pending earlier-stage lines at 20,000 / 32 MB).`,
         `preset:metadata logs every request, so every event's logged bytes are estimated (a JSON.stringify of its fields); preset:recommended drops ${fmt(100 - (100 * l.loggedBytes[0]) / l.inputBytes, 1)}% of the bytes of this background traffic, most of it before that step.`,

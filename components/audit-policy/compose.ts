@@ -18,6 +18,10 @@ import { PolicyError, type Policy, type PolicyIssue, type PolicyRule, type Stage
 import { validatePolicy } from "./validate";
 import { requireKubernetesVersion } from "./version";
 
+/**
+ * A policy built from a preset or a given policy, with rules added before or after it and the
+ * policy-level stages replaced. Example: `{ preset: "recommended", prependRules: [{ level: "None", users: ["system:serviceaccount:ci:noisy"] }] }`.
+ */
 export interface PolicyComposition {
   /** A preset name (see PRESET_NAMES). Exactly one of preset and policy. */
   preset?: PresetName | string;
@@ -33,6 +37,7 @@ export interface PolicyComposition {
   omitManagedFields?: boolean;
 }
 
+/** Options of composePolicy: the target Kubernetes version and a name for error messages. */
 export interface ComposeOptions extends VersionOptions {
   /** A name for the composition in error messages (a file, a config key). */
   source?: string;

@@ -21,6 +21,7 @@ export const RULE_KEYS = [
   "omitStages",
   "omitManagedFields",
 ] as const;
+/** The keys of a `resources` entry of a rule, in kube-apiserver's order. */
 export const GROUP_RESOURCES_KEYS = ["group", "resources", "resourceNames"] as const;
 const OBJECT_META_KEYS = [
   "name",
@@ -40,14 +41,20 @@ const OBJECT_META_KEYS = [
   "managedFields",
 ] as const;
 
+/** audit.k8s.io versions kube-apiserver no longer reads (removed in Kubernetes 1.24). */
 export const REMOVED_AUDIT_VERSIONS = ["audit.k8s.io/v1beta1", "audit.k8s.io/v1alpha1"];
 
+/** A policy decoded the way kube-apiserver decodes it. */
 export interface DecodeResult {
+  /** The policy as loaded: unknown keys dropped, duplicate keys resolved (the last wins). */
   policy: Policy;
+  /** Problems that make kube-apiserver refuse the file (wrong types, a missing level, ...). */
   errors: PolicyIssue[];
+  /** Keys kube-apiserver drops while loading, with why and where. */
   dropped: PolicyIssue[];
 }
 
+/** How strictly to decode. */
 export interface DecodeOptions {
   /** Require apiVersion audit.k8s.io/v1 and kind Policy (true for files; false for bare objects). */
   requireTypeMeta: boolean;

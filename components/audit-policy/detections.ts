@@ -1,6 +1,11 @@
 /**
- * Detection classes: the rows of shipping.md §3.5 ("Detection → fields → minimum policy level"),
- * as one source of truth for the presets' tests and for the CLI's replay coverage report.
+ * Detection classes: what the public detection rule sets look for in the audit log, the fields they
+ * read and the minimum policy level that records them, drawn from Falco's k8saudit rules
+ * (https://github.com/falcosecurity/plugins/blob/main/plugins/k8saudit/rules/k8s_audit_rules.yaml),
+ * Sigma's Kubernetes audit rules (https://github.com/SigmaHQ/sigma/tree/master/rules/application/kubernetes/audit)
+ * and Elastic's Kubernetes detection rules
+ * (https://github.com/elastic/detection-rules/tree/main/rules/integrations/kubernetes).
+ * One source of truth for the presets' tests, docs/presets.md and the CLI's replay coverage report.
  *
  * Each class says
  * - the minimum audit level a policy must give its requests (`minLevel`) and the stages it needs;
@@ -14,11 +19,15 @@
  *   its body (below Request).
  */
 import { compilePolicy, evaluateCompiled } from "./evaluate";
+import { nonResourceScope, requestOf, resourceScope, type RequestIdentity } from "./request-attributes";
 import { LEVELS, type Decision, type Level, type Policy, type RequestAttributes, type Stage, type VersionOptions } from "./types";
 
 /** Any decoded audit Event object (audit.k8s.io v1 or v1beta1 JSON); absent fields are tolerated. */
 export type AuditEventLike = object;
 
+export type { RequestIdentity } from "./request-attributes";
+
+/** The id of every detection class, in DETECTIONS order. */
 export const DETECTION_IDS = [
   "exec-attach",
   "port-forward",
@@ -43,12 +52,16 @@ export const DETECTION_IDS = [
   "events-deleted",
   "nodes-proxy",
 ] as const;
+/** The id of a detection class, e.g. `exec-attach`. */
 export type DetectionId = (typeof DETECTION_IDS)[number];
 
+/** A detection class: what a detection rule looks for, the level it needs, and how to recognise its events. */
 export interface Detection {
+  /** Its id, e.g. `exec-attach`. */
   id: DetectionId;
-  /** The row of shipping.md §3.5. */
+  /** Its position in DETECTIONS, from 1 (the `#` column of the coverage table in docs/presets.md). */
   row: number;
+  /** A short name, e.g. "Exec or attach into a pod". */
   title: string;
   /** The level every request of the class must be logged at, at least. */
   minLevel: Level;
@@ -175,12 +188,6 @@ const HEALTH_PATHS = ["/healthz", "/livez", "/readyz"];
 // Representative identities and requests.
 // ---------------------------------------------------------------------------------------------
 
-/** Who makes a representative request: the authenticated user and groups (null: failed authentication). */
-export interface RequestIdentity {
-  user: string | null;
-  groups: string[] | null;
-}
-
 const sa = (namespace: string, name: string): RequestIdentity => ({
   user: `system:serviceaccount:${namespace}:${name}`,
   groups: ["system:serviceaccounts", `system:serviceaccounts:${namespace}`, "system:authenticated"],
@@ -204,7 +211,6 @@ const KUBELET: RequestIdentity = { user: "system:node:worker-1", groups: ["syste
 
 interface Target {
   group?: string;
-  version?: string;
   resource: string;
   subresource?: string;
   namespace?: string;
@@ -212,42 +218,11 @@ interface Target {
 }
 
 function req(who: RequestIdentity, verb: string, t: Target): RequestAttributes {
-  const group = t.group ?? "";
-  const version = t.version ?? "v1";
-  const base = group === "" ? `/api/${version}` : `/apis/${group}/${version}`;
-  const ns = t.namespace ?? "";
-  const name = t.name ?? "";
-  const sub = t.subresource ?? "";
-  const path = [base, ns ? `namespaces/${ns}` : "", t.resource, name, sub].filter((p) => p !== "").join("/");
-  return {
-    user: who.user,
-    groups: who.groups,
-    verb,
-    resourceRequest: true,
-    apiGroup: group,
-    apiVersion: version,
-    resource: t.resource,
-    subresource: sub,
-    namespace: ns,
-    name,
-    path,
-  };
+  return requestOf(who, verb, resourceScope(t.group ?? "", t.resource, t.subresource ?? "", t.namespace ?? "", t.name ?? ""));
 }
 
 function nonResource(who: RequestIdentity, path: string, verb = "get"): RequestAttributes {
-  return {
-    user: who.user,
-    groups: who.groups,
-    verb,
-    resourceRequest: false,
-    apiGroup: "",
-    apiVersion: "",
-    resource: "",
-    subresource: "",
-    namespace: "",
-    name: "",
-    path,
-  };
+  return requestOf(who, verb, nonResourceScope(path));
 }
 
 const pod = (namespace = "default", name = "web-7c9f8d6b4-x2x9q"): Target => ({ resource: "pods", namespace, name });
@@ -650,7 +625,7 @@ function toDetection(spec: Spec): Detection {
   return deepFreeze({ ...rest, matches: (event: AuditEventLike) => match(fields(event)) });
 }
 
-/** The detection classes of shipping.md §3.5, in row order. */
+/** Every detection class, in a fixed order (`row` 1, 2, ...). */
 export const DETECTIONS: readonly Detection[] = Object.freeze(SPECS.map(toDetection));
 for (const who of [RANCHER_HUMAN, LOCAL_ADMIN, UNKNOWN_SA, DIRECT_USER]) deepFreeze(who);
 
@@ -671,23 +646,33 @@ export function levelAtLeast(level: Level, min: Level): boolean {
   return rank(level) >= rank(min);
 }
 
+/** How a policy treats one representative request of a detection class. */
 export interface RequestCoverage {
+  /** The representative request. */
   request: RequestAttributes;
+  /** The policy's decision for it. */
   decision: Decision;
+  /** Logged at the class's minimum level or more, with the stages it needs. */
   ok: boolean;
   /** Why not ok: the level is too low, or a needed stage is omitted. */
   problem?: string;
 }
 
+/** Whether a policy covers one detection class, request by request. */
 export interface DetectionCoverage {
+  /** The class's id. */
   id: DetectionId;
+  /** The class's title. */
   title: string;
+  /** The class's minimum level. */
   minLevel: Level;
   /** Every representative request is logged at minLevel or more, with the needed stages. */
   covered: boolean;
+  /** One entry per representative request, in the class's order. */
   requests: RequestCoverage[];
 }
 
+/** Options of detectionCoverage. */
 export interface CoverageOptions extends VersionOptions {
   /** The classes to check; default: DETECTIONS. */
   detections?: readonly Detection[];

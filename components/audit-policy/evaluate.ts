@@ -48,9 +48,13 @@ interface CompiledRule {
   nonResourceURLs: string[] | null;
 }
 
+/** A policy prepared for fast repeated evaluation (compilePolicy); evaluate with evaluateCompiled or matchingRules. */
 export interface CompiledPolicy {
+  /** The rules with their lists as sets, in policy order. */
   rules: CompiledRule[];
+  /** The decision when no rule matches: level None, the policy's stages and managedFields setting. */
   defaultDecision: Decision;
+  /** Whether group "*" matches every group (Kubernetes 1.36 and later). */
   groupWildcard: boolean;
 }
 

@@ -11,6 +11,12 @@ import type { RequestAttributes } from "./types";
 
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
 
+/**
+ * The request attributes a policy is evaluated on, read from a recorded audit Event (a decoded
+ * JSON line of the audit log: user, verb, objectRef, requestURI). Throws when `event` is not an
+ * object. Example: an event with `verb: "get"` and `objectRef: { resource: "secrets", namespace: "default", name: "db" }`
+ * gives a resource request for secrets/db in namespace default.
+ */
 export function requestFromEvent(event: unknown): RequestAttributes {
   if (typeof event !== "object" || event === null || Array.isArray(event)) {
     throw new Error(`an audit event must be a JSON object, got ${event === null ? "null" : Array.isArray(event) ? "an array" : typeof event}`);

@@ -16,5 +16,4 @@ export { SENSITIVE_KINDS, SENSITIVE_TARGETS, sensitiveBodyLogged, sensitiveTarge
 export * from "./presets";
 export * from "./detections";
 export * from "./volume";
-export * from "./traffic";
 export * from "./compose";

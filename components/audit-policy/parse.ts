@@ -10,11 +10,13 @@ import { GO_YAML } from "./goyaml";
 import { PolicyError, type Policy, type PolicyIssue, type VersionOptions } from "./types";
 import { ISSUE_LOCATION, validateDecodedPolicy } from "./validate";
 
+/** Options of parsePolicy and decodePolicy. */
 export interface ParseOptions extends VersionOptions {
   /** A file name to put in error messages. */
   source?: string;
 }
 
+/** The result of decodePolicy: the policy kube-apiserver would load and what it would drop. */
 export interface DecodedPolicy {
   /** The policy as kube-apiserver would load it: unknown and duplicate keys dropped (the last duplicate wins). */
   policy: Policy;

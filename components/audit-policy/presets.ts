@@ -11,14 +11,18 @@
  * - `cis`: exactly what CIS Kubernetes Benchmark 3.2.2 asks for.
  * - `recommended`: low noise and complete for detection on Rancher-managed RKE2/K3s clusters.
  *
- * Sources: shipping.md §3.5 (detections and their minimum levels), traffic.md (where the volume
- * comes from on a Rancher-managed RKE2 cluster and which identities make it), the GCE/GKE and
- * OpenShift policies (test/fixtures/policies) and kube-bench's CIS 3.2.2 text.
+ * Sources: the detection classes and their minimum levels (detections.ts), the model of where the
+ * volume comes from on a Rancher-managed RKE2 cluster and which identities make it
+ * (test/support/traffic.ts, with its sources), the GCE/GKE and OpenShift policies
+ * (test/fixtures/policies) and kube-bench's CIS 3.2.2 text
+ * (https://github.com/aquasecurity/kube-bench/tree/main/cfg), and the public Falco and Sigma rules
+ * (test/fixtures/detection-rules).
  */
 import type { Policy, PolicyRule } from "./types";
 
 /** A preset rule and the reason it is there: the source of the comments in docs/presets.md. */
 export interface PresetRule {
+  /** The audit policy rule. */
   rule: PolicyRule;
   /** What the rule logs (or drops), in a few words. */
   what: string;
@@ -26,24 +30,33 @@ export interface PresetRule {
   why: string;
 }
 
+/** A ready-made audit policy with its documentation. */
 export interface Preset {
+  /** Its name, e.g. `recommended`. */
   name: PresetName;
+  /** A one-line title. */
   title: string;
+  /** What it logs and drops, in a paragraph. */
   description: string;
+  /** The audit.k8s.io/v1 Policy (frozen). */
   policy: Policy;
   /** One note per rule of `policy.rules`, in the same order. */
   notes: readonly { what: string; why: string }[];
 }
 
+/** The preset names, from the least to the most selective; `recommended` is the default of the components and the CLI. */
 export const PRESET_NAMES = ["metadata", "basic", "detailed", "cis", "recommended"] as const;
+/** A preset name: `metadata`, `basic`, `detailed`, `cis` or `recommended`. */
 export type PresetName = (typeof PRESET_NAMES)[number];
 
+/** Is `x` a preset name? Example: `isPresetName("cis")` is true, `isPresetName("CIS")` false. */
 export function isPresetName(x: unknown): x is PresetName {
   return typeof x === "string" && (PRESET_NAMES as readonly string[]).includes(x);
 }
 
 // ---------------------------------------------------------------------------------------------
-// Identities (traffic.md "Identities on a Rancher-managed cluster"; the client certificates
+// Identities (Rancher forwards its users' requests through cattle-impersonation service accounts:
+// https://github.com/rancher/rancher/blob/main/pkg/impersonation/impersonation.go; the client certificates
 // `rke2 certificate check` lists on an RKE2 server: system:admin, system:apiserver,
 // system:kube-controller-manager, system:kube-scheduler, system:kube-proxy, system:rke2-supervisor,
 // system:rke2-controller, rke2-cloud-controller-manager, system:node:<node>; K3s names them k3s-*).
@@ -307,10 +320,24 @@ const RECOMMENDED_RULES: PresetRule[] = [
       resources: [
         { group: "apps", resources: ["deployments", "daemonsets", "statefulsets", "replicasets"] },
         { group: "batch", resources: ["jobs", "cronjobs"] },
+        { group: "extensions", resources: ["deployments", "daemonsets", "replicasets"] },
       ],
     },
-    what: "Deployment, DaemonSet, StatefulSet, ReplicaSet, Job and CronJob create/update/patch with the request body",
-    why: "detection 9's note: the pod is created by a controller, the workload by the person; its pod template shows the same privileges",
+    what: "Deployment, DaemonSet, StatefulSet, ReplicaSet, Job and CronJob create/update/patch with the request body (also in the deprecated extensions group)",
+    why: "detection 9's note: the pod is created by a controller, the workload by the person; its pod template shows the same privileges. Clusters before 1.16 still serve workloads in extensions/v1beta1, and detection rules match objectRef.resource whatever the group",
+  },
+  // 2. Ingress changes with the request body (spec.tls).
+  {
+    rule: {
+      level: "Request",
+      verbs: MODIFY_VERBS,
+      resources: [
+        { group: "networking.k8s.io", resources: ["ingresses"] },
+        { group: "extensions", resources: ["ingresses"] },
+      ],
+    },
+    what: "Ingress create/update/patch with the request body (networking.k8s.io and the deprecated extensions group)",
+    why: "Falco's \"Ingress Object without TLS Certificate Created\" reads requestObject.spec.tls; Ingress bodies hold no credentials (TLS keys stay in Secrets)",
   },
   // 2. Service changes with the request body (spec.type).
   {
@@ -377,9 +404,14 @@ const RECOMMENDED_RULES: PresetRule[] = [
   },
   // 3. Anonymous requests (RKE2 disables anonymous auth; if it is enabled, each one matters).
   {
-    rule: { level: "Metadata", users: ["system:anonymous"] },
-    what: "everything else done anonymously at Metadata",
-    why: "detection 16 (anonymous request allowed); placed before the None rule for health and discovery URLs",
+    rule: { level: "Metadata", users: ["system:anonymous"], resources: [{ group: "", resources: ["configmaps"] }] },
+    what: "anonymous ConfigMap requests at Metadata",
+    why: "the next rule logs anonymous requests with their bodies; ConfigMap bodies stay out (CIS 3.2.2)",
+  },
+  {
+    rule: { level: "Request", users: ["system:anonymous"] },
+    what: "everything else done anonymously, with the request body",
+    why: "detection 16 (anonymous request allowed): if anonymous access is ever open, what was sent matters (Falco's anonymous namespace creation is recorded at Request); placed before the None rule for health and discovery URLs; Secrets and tokens are kept at Metadata by the first rule",
   },
   // 4. Health, metrics, version, OpenAPI and discovery URLs read by authenticated clients.
   {
@@ -549,7 +581,7 @@ export const presets: Readonly<Record<PresetName, Preset>> = deepFreeze({
   recommended: build(
     "recommended",
     "Recommended for Rancher-managed RKE2/K3s",
-    "Low noise and complete for detection: every detection class of shipping.md §3.5 at its minimum level or better, no Secret, ConfigMap, TokenReview or TokenRequest bodies, every request by people (including Rancher's cattle-impersonation service accounts) at Metadata or better, and the background traffic of a Rancher-managed cluster (leases, events, status, system reads and watches, probes, metrics, discovery) dropped.",
+    "Low noise and complete for detection: every detection class (what Falco, Sigma and Elastic rules look for) at its minimum level or better, so that every alert we ship can fire, no Secret, ConfigMap, TokenReview or TokenRequest bodies, every request by people (including Rancher's cattle-impersonation service accounts) at Metadata or better, and the background traffic of a Rancher-managed cluster (leases, events, status, system reads and watches, probes, metrics, discovery) dropped.",
     RECOMMENDED_RULES,
   ),
 });

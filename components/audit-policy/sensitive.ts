@@ -8,20 +8,28 @@
  */
 import type { Decision, RequestAttributes } from "./types";
 
+/** The kinds of secret material audit bodies can hold. */
 export const SENSITIVE_KINDS = ["secrets", "configmaps", "tokenreviews", "tokenrequests"] as const;
+/** One kind of secret material: `secrets`, `configmaps`, `tokenreviews` or `tokenrequests`. */
 export type SensitiveKind = (typeof SENSITIVE_KINDS)[number];
 
+/** A resource whose request or response bodies hold secret material, and the verbs for which they do. */
 export interface SensitiveTarget {
+  /** Which kind of material. */
   kind: SensitiveKind;
   /** How findings and reports name it. */
   label: string;
+  /** API group ("" for core). */
   apiGroup: string;
+  /** Resource, e.g. `secrets`. */
   resource: string;
+  /** Subresource, e.g. `token`; "" for none. */
   subresource: string;
   /** Verbs whose request body (logged from level Request) holds the material. */
   requestVerbs: readonly string[];
   /** Verbs whose response body (logged only at RequestResponse) holds it. */
   responseVerbs: readonly string[];
+  /** True when the resource has no namespace (TokenReviews). */
   clusterScoped: boolean;
 }
 
@@ -29,6 +37,7 @@ const WRITE_VERBS = ["create", "update", "patch"] as const;
 /** Verbs whose response is the object (or a list of them, or the deleted object). */
 const OBJECT_RESPONSE_VERBS = ["create", "update", "patch", "get", "list", "delete", "deletecollection"] as const;
 
+/** Every resource whose bodies hold secret material: Secrets, ConfigMaps, TokenReviews, TokenRequests. */
 export const SENSITIVE_TARGETS: readonly SensitiveTarget[] = [
   { kind: "secrets", label: "Secrets", apiGroup: "", resource: "secrets", subresource: "", requestVerbs: WRITE_VERBS, responseVerbs: OBJECT_RESPONSE_VERBS, clusterScoped: false },
   { kind: "configmaps", label: "ConfigMaps", apiGroup: "", resource: "configmaps", subresource: "", requestVerbs: WRITE_VERBS, responseVerbs: OBJECT_RESPONSE_VERBS, clusterScoped: false },

@@ -1,7 +1,10 @@
 /** Kubernetes version strings as Rancher, RKE2 and K3s spell them: "v1.31.5+rke2r1", "1.36", "v1.30.4+k3s1". */
 export interface KubernetesVersion {
+  /** Major version: 1. */
   major: number;
+  /** Minor version, e.g. 31. */
   minor: number;
+  /** Patch version; 0 when absent ("1.36"). */
   patch: number;
   /** Build metadata after "+", e.g. "rke2r1" or "k3s1"; "" when absent. */
   build: string;

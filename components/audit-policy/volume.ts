@@ -20,11 +20,13 @@
  */
 import { compilePolicy, evaluateCompiled } from "./evaluate";
 import { requestFromEvent } from "./event";
+import { LONG_RUNNING_SUBRESOURCES, LONG_RUNNING_VERBS } from "./long-running";
 import type { Decision, Level, Policy, Stage, VersionOptions } from "./types";
 
 /** The part of a Decision the volume model needs. */
 export type VolumeDecision = Pick<Decision, "level" | "omitStages"> & { omitManagedFields?: boolean };
 
+/** What one request, or many, writes to the audit log. */
 export interface LoggedVolume {
   /** Lines written (0 to 3: RequestReceived, ResponseStarted, ResponseComplete/Panic). */
   events: number;
@@ -34,8 +36,6 @@ export interface LoggedVolume {
 
 type Obj = Record<string, unknown>;
 
-/** kube-apiserver's BasicLongRunningRequestCheck: verbs watch and proxy; these subresources. */
-const LONG_RUNNING_SUBRESOURCES = new Set(["attach", "exec", "proxy", "log", "portforward"]);
 
 const utf8 = (s: string): number => Buffer.byteLength(s, "utf8");
 const jsonBytes = (v: unknown): number => {
@@ -86,7 +86,7 @@ function bodySizeWithoutManagedFields(body: unknown): number {
 export function isLongRunning(event: object): boolean {
   const e = event as Obj;
   const verb = e.verb;
-  if (verb === "watch" || verb === "proxy") return true;
+  if (typeof verb === "string" && LONG_RUNNING_VERBS.has(verb)) return true;
   const ref = e.objectRef as Obj | undefined;
   if (ref && typeof ref === "object" && typeof ref.subresource === "string" && LONG_RUNNING_SUBRESOURCES.has(ref.subresource)) {
     return typeof ref.resource === "string" && ref.resource !== "";
@@ -204,10 +204,13 @@ export function estimateLoggedBytes(event: object, decision: VolumeDecision): Lo
   return { events, bytes };
 }
 
+/** What one policy writes for all the requests measured. */
 export interface PolicyVolume extends LoggedVolume {
+  /** The policy's name, as given to measureVolume. */
   name: string;
 }
 
+/** The result of measureVolume. */
 export interface VolumeMeasurement {
   /** Requests (input events) replayed. */
   requests: number;

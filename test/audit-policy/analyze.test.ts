@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { analyzePolicy, compilePolicy, decodePolicy, evaluateCompiled, matchingRules, parsePolicy, PolicyError } from "../../components/audit-policy";
 import type { Finding, Level, Policy, PolicyRule, RequestAttributes, Stage } from "../../components/audit-policy";
 import type { AnalyzeStats } from "../../components/audit-policy/analyze";
-import { mulberry32 } from "../../components/audit-policy/traffic";
+import { mulberry32 } from "../support/traffic";
 
 const POLICIES_DIR = path.join(__dirname, "..", "fixtures", "policies");
 

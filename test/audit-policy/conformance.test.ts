@@ -82,7 +82,7 @@ interface Conformance {
 const FIXTURE = path.join(__dirname, "..", "fixtures", "k8s-audit", "conformance.json");
 const conformance = JSON.parse(fs.readFileSync(FIXTURE, "utf8")) as Conformance;
 
-/** Counts documented in the fixture's provenance (research notes §6); a truncated copy must fail. */
+/** Counts documented in the fixture's provenance (test/fixtures/README.md); a truncated copy must fail. */
 const EXPECTED_COUNTS = {
   evaluationCases: 104,
   omitManagedFieldsCases: 4,

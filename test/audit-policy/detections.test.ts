@@ -1,5 +1,5 @@
 /**
- * Detection classes (components/audit-policy/detections.ts): the rows of shipping.md §3.5, their
+ * Detection classes (components/audit-policy/detections.ts): their
  * representative requests and event matchers, checked against the real events in
  * test/fixtures/events (Falco's k8s_audit traces with the rules falcosecurity/testing expects, and
  * audit2rbac's impersonation and RBAC-churn logs), against the traffic model, and used to compare
@@ -15,7 +15,6 @@ import {
   detectEvents,
   detectionCoverage,
   evaluatePolicy,
-  generateBackgroundTraffic,
   levelAtLeast,
   LEVELS,
   parsePolicy,
@@ -23,6 +22,7 @@ import {
   requestFromEvent,
 } from "../../components/audit-policy";
 import type { DetectionId, Level, Policy } from "../../components/audit-policy";
+import { generateBackgroundTraffic } from "../support/traffic";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures");
 const EVENTS_DIR = path.join(FIXTURES, "events");
@@ -297,7 +297,7 @@ function readIndex(): IndexLine[] {
 
 describe("detection classes", () => {
   describe("DETECTIONS", () => {
-    it("has the 22 rows of shipping.md §3.5, in order, with unique ids", () => {
+    it("has the 22 detection classes, in order, with unique ids", () => {
       assert.equal(DETECTIONS.length, 22);
       assert.deepEqual(
         DETECTIONS.map((d) => d.id),

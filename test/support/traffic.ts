@@ -1,7 +1,8 @@
 /**
  * A deterministic model of the background traffic a Rancher-managed RKE2 cluster sends to
  * kube-apiserver, as audit Event objects: what a policy's volume is measured on (docs/presets.md,
- * the presets' tests, `npm run bench -- evaluate`).
+ * the presets' tests, `npm run bench -- evaluate`). Test and benchmark support: not part of the
+ * shipped engine.
  *
  * One event per request, as its ResponseComplete line with every body a RequestResponse policy would
  * log (level "RequestResponse"); the volume model (volume.ts) derives what any decision writes,
@@ -9,20 +10,23 @@
  * frozen and shared between events (treat events as read-only). The same options give the same
  * events, byte for byte (seeded PRNG, fixed start time).
  *
- * Rates and where they come from (traffic.md unless said otherwise; "estimate" marks a typical value,
- * not a documented constant):
- * - node Lease renewal: every 10 s per node (kubelet nodeLeaseDurationSeconds 40 / 4);
+ * Rates and where they come from ("estimate" marks a typical value, not a documented constant):
+ * - node Lease renewal: every 10 s per node (kubelet nodeLeaseDurationSeconds 40 / 4,
+ *   https://kubernetes.io/docs/reference/config-api/kubelet-config.v1beta1/);
  * - kube-apiserver identity Lease: every 10 s per server (`system:apiserver`);
- * - leader election (client-go RetryPeriod 2 s): the leader updates its Lease every 2 s, each follower
+ * - leader election (client-go RetryPeriod 2 s,
+ *   https://github.com/kubernetes/client-go/blob/master/tools/leaderelection/leaderelection.go): the
+ *   leader updates its Lease every 2 s, each follower
  *   GETs it every 2-4.4 s (2 s × jitter 1.2): kube-controller-manager, kube-scheduler and
  *   rke2-cloud-controller-manager (one candidate per server), the rke2 supervisor (Leases `rke2` and
  *   `rke2-etcd`, one candidate per server), cattle-cluster-agent (2 replicas), fleet-agent (1) and
  *   rke2-ingress-nginx (one per worker);
- * - watches: every informer re-opens its watch every 5-10 min (client-go reflector: 5 min × (1 + rand));
+ * - watches: every informer re-opens its watch every 5-10 min (client-go reflector: 5 min × (1 + rand),
+ *   https://github.com/kubernetes/client-go/blob/master/tools/cache/reflector.go);
  *   the informer counts per component are estimates (a few hundred streams for the default cluster);
  * - probes: RKE2's kube-apiserver static pod runs `kubectl get --raw=/livez` (liveness, every 10 s)
  *   and `--raw=/readyz` (readiness, every 5 s) with the client-kube-apiserver certificate, i.e. as
- *   `system:apiserver` (rancher/rke2 pkg/podtemplate; periods are estimates);
+ *   `system:apiserver` (https://github.com/rancher/rke2/tree/master/pkg/podtemplate; periods are estimates);
  * - /metrics: Rancher monitoring's Prometheus scrapes each kube-apiserver every 30 s;
  * - discovery: the garbage collector and resource quota controller re-read /api and /apis every 30 s;
  *   cattle-cluster-agent and kube-state-metrics every 5 min, /openapi/v2 every 15 min (estimates);
@@ -39,7 +43,7 @@
  *   kubectl session and a UI session of a few dozen requests each per hour (estimate), including an
  *   exec (websocket GET), a Secret read, a Deployment patch, a ConfigMap update and a RoleBinding.
  */
-import type { Level } from "./types";
+import type { Level } from "../../components/audit-policy";
 
 export interface TrafficOptions {
   /** PRNG seed. Default 1. */
