@@ -1,12 +1,12 @@
 /**
  * The rancher-audit Pulumi program: reads the stack config (`stacks/Pulumi.<stack>.yaml`), then
- * creates each cluster with audit logging. All logic lives in components/program.ts.
+ * creates each cluster with audit logging. All logic lives in program/ (config, plan, build).
  *
  * Providers: the default `rancher2` provider (stack config `rancher2:apiUrl`, secret
  * `rancher2:tokenKey`) and the default `kubernetes` provider pointed at the Rancher management
  * ("local") cluster (`kubernetes:context` or `kubernetes:kubeconfig`). See docs/configuration.md.
  */
-import { buildStack, parseStackConfig, readProjectConfig, stackOutputs } from "./components/program";
+import { buildStack, parseStackConfig, readProjectConfig, stackOutputs } from "./program";
 
 const config = parseStackConfig(readProjectConfig(), { projectDir: __dirname });
 const outputs = stackOutputs(buildStack(config));

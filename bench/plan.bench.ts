@@ -13,12 +13,11 @@
  * The parent checks that both register identical provider resources (same types, names, inputs).
  * Each run is a child process, so its peak RSS is its own. Timing lives here, never in tests.
  */
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { BenchSuite } from "./suite";
-import { fmt } from "./suite";
+import { childMain, fmt, runChild } from "./suite";
 
 const SIZES = [1, 10, 100, 500];
 const VARIANTS = ["component", "raw", "grouped"] as const;
@@ -55,7 +54,7 @@ async function child(variant: Variant, n: number): Promise<ChildResult> {
   let ids: Promise<unknown>[] = [];
   let t0 = 0;
   if (variant === "component") {
-    const { buildStack, parseStackConfig } = await import("../components/program");
+    const { buildStack, parseStackConfig } = await import("../program");
     t0 = performance.now();
     const config = parseStackConfig({ clusters: names.map((name) => ({ name, kubernetesVersion: KUBERNETES_VERSION })) }, { projectDir: path.join(__dirname, "..") });
     const built = buildStack(config);
@@ -157,20 +156,12 @@ async function child(variant: Variant, n: number): Promise<ChildResult> {
 const REPEATS = 3;
 
 function medianRun(variant: Variant, n: number): ChildResult {
-  const runs = Array.from({ length: REPEATS }, () => runChild(variant, n)).sort((a, b) => a.programMs - b.programMs);
+  const runs = Array.from({ length: REPEATS }, () => runPlanChild(variant, n)).sort((a, b) => a.programMs - b.programMs);
   return runs[Math.floor(runs.length / 2)];
 }
 
-function runChild(variant: Variant, n: number): ChildResult {
-  const r = spawnSync(process.execPath, ["--import", "tsx", __filename, "child", variant, String(n)], {
-    cwd: path.join(__dirname, ".."),
-    encoding: "utf8",
-    env: { ...process.env, BENCH_CHILD_STARTED: String(Date.now()) },
-    maxBuffer: 1 << 24,
-  });
-  if (r.status !== 0) throw new Error(`plan bench child ${variant} ${n} failed (${r.status}): ${r.stderr}`);
-  const line = r.stdout.trim().split("\n").pop() ?? "";
-  return JSON.parse(line) as ChildResult;
+function runPlanChild(variant: Variant, n: number): ChildResult {
+  return runChild<ChildResult>(__filename, [variant, String(n)], { BENCH_CHILD_STARTED: String(Date.now()) });
 }
 
 export const suite: BenchSuite = {
@@ -218,7 +209,7 @@ export const suite: BenchSuite = {
         `Each figure is the median of ${REPEATS} runs, each in its own child process (\`node --import tsx bench/plan.bench.ts child <variant> <clusters>\`) on ${os.cpus().length} CPUs; peak RSS is the child's maxRSS.`,
         "Program ms: from the first line of the program (for the component: parseStackConfig, as index.ts runs it) until every registration has reached the mock monitor and every ClusterV2's clusterV1Id has resolved. Process ms adds Node start-up and module loading.",
         "Both programs register under the recording mock of `rancher-audit plan` (cli/plan/collect.ts); \"same inputs\" compares the sorted provider registrations (type, name, inputs) of the two programs: the hand-written program registers exactly the component's Secret and ClusterV2 resources.",
-        "The component resolves each distinct policy once (components/rancher/policy.ts caches the composed, analyzed and rendered policy by its spec and Kubernetes-version behaviour), so a stack of clusters sharing one policy analyzes it once although every cluster is planned three times (config check, stack build, component constructor). Before that cache the component took 5.3x the hand-written time at 500 clusters, 3.6 s of 7.5 s at 100 clusters going to repeated analysis.",
+        "The component resolves each distinct policy once (components/core/policy.ts caches the composed, analyzed and rendered policy by its spec and Kubernetes-version behaviour), so a stack of clusters sharing one policy analyzes it once although every cluster is planned three times (config check, stack build, component constructor). Before that cache the component took 5.3x the hand-written time at 500 clusters, 3.6 s of 7.5 s at 100 clusters going to repeated analysis.",
         `"grouped" is the hand-written program with an empty ComponentResource around each cluster's two resources: ${fmt(results.grouped[SIZES.length - 1].programMs / r500.programMs, 2)}x the hand-written time at 500 clusters. That is the cost of registering a component at all, the floor for any component; the rest of the gap is the component's Output wiring and registerOutputs.`,
         `Target: within 1.2x of the hand-written program, growing linearly. Measured at 500 clusters: ${fmt(c500.programMs / r500.programMs, 2)}x the time and ${fmt(c500.peakRssMiB / r500.peakRssMiB, 2)}x the memory; ${fmt(c100.programMs / 100, 1)} ms per cluster at 100 clusters vs ${fmt(c500.programMs / 500, 1)} ms at 500 (linear growth keeps these equal).`,
       ],
@@ -226,15 +217,4 @@ export const suite: BenchSuite = {
   },
 };
 
-if (require.main === module && process.argv[2] === "child") {
-  child(process.argv[3] as Variant, Number(process.argv[4])).then(
-    (r) => {
-      process.stdout.write(`${JSON.stringify(r)}\n`);
-      process.exit(0);
-    },
-    (e: unknown) => {
-      process.stderr.write(`${String((e as Error)?.stack ?? e)}\n`);
-      process.exit(1);
-    },
-  );
-}
+childMain(module, (args) => child(args[0] as Variant, Number(args[1])));

@@ -9,13 +9,12 @@
  * its first hour. Each replay runs `rancher-audit replay --json` in its own child process
  * (`node --import tsx bench/replay.bench.ts child ...`), so its peak RSS is its own.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Writable } from "node:stream";
 import * as zlib from "node:zlib";
 import type { BenchSuite } from "./suite";
-import { fmt } from "./suite";
+import { childMain, fmt, runChild } from "./suite";
 
 const TMP = path.join(__dirname, "..", ".bench-tmp");
 const MB = 1e6;
@@ -111,16 +110,6 @@ async function child(file: string, policies: string[]): Promise<ChildResult> {
   };
 }
 
-function runChild(file: string, policies: string[]): ChildResult {
-  const r = spawnSync(process.execPath, ["--import", "tsx", __filename, "child", file, ...policies], {
-    cwd: path.join(__dirname, ".."),
-    encoding: "utf8",
-    maxBuffer: 1 << 24,
-  });
-  if (r.status !== 0) throw new Error(`replay bench child failed (${r.status}): ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split("\n").pop() ?? "") as ChildResult;
-}
-
 export const suite: BenchSuite = {
   name: "replay",
   title: "Replay: throughput and memory on a generated 1 GB audit log",
@@ -142,7 +131,7 @@ export const suite: BenchSuite = {
     const rows = [["input", "policies", "requests", "seconds", "MB/s (uncompressed)", "peak RSS MiB", "peak V8 heap MiB", "estimated log bytes"]];
     const results: ChildResult[] = [];
     for (const c of cases) {
-      const r = runChild(c.file, c.policies);
+      const r = runChild<ChildResult>(__filename, [c.file, ...c.policies]);
       results.push(r);
       console.log(`  ${c.input} ${c.policies.join(" vs ")}: ${fmt(r.inputBytes / MB / r.seconds)} MB/s, ${fmt(r.peakRssMiB)} MiB RSS`);
       rows.push([
@@ -169,15 +158,4 @@ export const suite: BenchSuite = {
   },
 };
 
-if (require.main === module && process.argv[2] === "child") {
-  child(process.argv[3], process.argv.slice(4)).then(
-    (r) => {
-      process.stdout.write(`${JSON.stringify(r)}\n`);
-      process.exit(0);
-    },
-    (e: unknown) => {
-      process.stderr.write(`${String((e as Error)?.stack ?? e)}\n`);
-      process.exit(1);
-    },
-  );
-}
+childMain(module, (args) => child(args[0], args.slice(1)));

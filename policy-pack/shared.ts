@@ -9,11 +9,11 @@
  * repository's node_modules; see docs/policy-pack.md.
  */
 export { analyzePolicy, parsePolicy, PolicyError, type Finding } from "../components/audit-policy";
-export { distroOf, CONTROL_PLANE_ROLE_LABEL, type Distro } from "../components/rancher/distro";
-export { CIS_RETENTION } from "../components/rancher/settings";
+export { distroOf, CONTROL_PLANE_ROLE_LABEL, type Distro } from "../components/core/distro";
+export { CIS_RETENTION } from "../components/core/settings";
 export { AUTHORIZED_ANNOTATION } from "../components/rancher/policy-object";
-export { policyDigest } from "../components/rancher/policy";
-export { parseConfigYaml, stringList, type ConfigMap } from "../components/rancher/config-yaml";
-export { parseArg } from "../components/rancher/apiserver-args";
-export { AuditConfigError } from "../components/rancher/errors";
-export { DEFAULT_FLEET_NAMESPACE } from "../components/rancher/rke-config";
+export { policyDigest } from "../components/core/policy";
+export { parseConfigYaml, stringList, type ConfigMap } from "../components/core/config-yaml";
+export { parseArg } from "../components/core/apiserver-args";
+export { AuditConfigError } from "../components/core/errors";
+export { DEFAULT_FLEET_NAMESPACE } from "../components/rancher/plan";

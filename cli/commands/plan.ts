@@ -8,11 +8,11 @@ import * as path from "node:path";
 import { CliError, EXIT_FINDINGS, EXIT_OK, flag, str, type CommandSpec, parseOrHelp } from "../args";
 import { Out, type Io } from "../io";
 import { findProjectDir } from "../paths";
-import { ConfigError, parseStackConfig, PROJECT } from "../../components/program";
+import { ConfigError, parseStackConfig, PROJECT } from "../../program";
 import { collectPlan, type Plan } from "../plan/collect";
 import { renderDiff } from "../plan/diff";
 import { planJson, planPolicies, renderPlanText, writePlan } from "../plan/render";
-import { loadStackFile } from "../plan/stack";
+import { loadStackFile } from "../stack-file";
 
 export const spec: CommandSpec = {
   name: "plan",

@@ -6,8 +6,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { AuditConfigError } from "../../components/rancher";
-import { renderRke1Files } from "../../components/rke1";
-import { renderRke2Files, type RenderCliOptions, type RenderedFile } from "../../components/rke2";
+import { renderRke1Files } from "../render/rke1";
+import { RENDER_SETTINGS, type RenderCliOptions, type RenderedFile } from "../render/input";
+import { renderRke2Files } from "../render/rke2";
 import { CliError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, flag, str, type CommandSpec, parseOrHelp } from "../args";
 import { Out, type Io } from "../io";
 import { findProjectDir } from "../paths";
@@ -82,13 +83,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
   set("stack", str(v, "stack"));
   set("preset", str(v, "preset"));
   set("policyFile", str(v, "policy"));
-  set("policyPath", str(v, "policy-path"));
-  set("logPath", str(v, "log-path"));
-  set("maxAge", str(v, "max-age"));
-  set("maxBackup", str(v, "max-backup"));
-  set("maxSize", str(v, "max-size"));
-  set("format", str(v, "format"));
-  if (flag(v, "allow-unsafe-policy")) options.allowUnsafePolicy = true;
+  for (const setting of RENDER_SETTINGS) {
+    if (setting.type === "boolean") {
+      if (flag(v, setting.cliOption)) (options as Record<string, unknown>)[setting.key] = true;
+    } else {
+      set(setting.key, str(v, setting.cliOption));
+    }
+  }
   set("kubernetesVersion", str(v, "kubernetes-version"));
 
   let files: RenderedFile[];
@@ -96,7 +97,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     files = t.render(options);
   } catch (e) {
     if (e instanceof AuditConfigError) {
-      // The renderers refuse a policy with error findings (components/rancher/policy.ts): that is
+      // The renderers refuse a policy with error findings (components/core/policy.ts): that is
       // "unsafe" (exit 1), like check; every other refusal is unusable input (exit 2).
       throw new CliError(`render ${target}: ${e.message}`, e.unsafeFindings ? EXIT_FINDINGS : EXIT_USAGE);
     }

@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { buildStack, PROJECT, stackOutputs, type StackConfig } from "../../components/program";
+import { buildStack, PROJECT, stackOutputs, type StackConfig } from "../../program";
 import type { RestartScope } from "../../components/rancher";
 import { sortKeysDeep } from "../../components/audit-policy";
 

@@ -1,16 +1,6 @@
 /** A one-line progress bar on stderr, only when stderr is a terminal. */
 import type { Writable } from "node:stream";
-
-export function formatBytes(n: number): string {
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let i = 0;
-  let v = n;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v.toFixed(i === 0 || v >= 100 ? 0 : 1)} ${units[i]}`;
-}
+import { bytes as formatBytes } from "../format";
 
 export class ProgressBar {
   private timer: NodeJS.Timeout | undefined;

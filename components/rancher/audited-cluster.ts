@@ -6,21 +6,13 @@
 import * as rancher2 from "@pulumi/rancher2";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { fail, show } from "./errors";
-import { AuditPolicySource, createPolicyObject, inComponent } from "./policy-source";
-import type { PolicySpec } from "./policy";
-import {
-  auditFileEntry,
-  composeRkeConfig,
-  planAudit,
-  psactHashPath,
-  type AuditPlan,
-  type ComposedRkeConfig,
-  type PolicySourceRef,
-  type RestartScope,
-  type RkeFragment,
-} from "./rke-config";
-import type { AuditSettingsInput } from "./settings";
+import { fail, show } from "../core/errors";
+import { inComponent } from "../core/errors";
+import { AuditPolicySource, createPolicyObject } from "./policy-source";
+import type { PolicySpec } from "../core/policy";
+import { planAudit, type AuditPlan, type PolicySourceRef, type RestartScope } from "./plan";
+import { auditFileEntry, composeRkeConfig, psactHashPath, type ComposedRkeConfig, type RkeFragment } from "./rke-config";
+import type { AuditSettingsInput } from "../core/settings";
 
 /** Everything of rancher2.ClusterV2Args except what the component fixes (name, namespace, version). */
 export type AuditedClusterV2Args = Omit<rancher2.ClusterV2Args, "name" | "fleetNamespace" | "kubernetesVersion">;
@@ -35,6 +27,7 @@ export interface AuditArgs extends AuditSettingsInput, PolicySpec {
   policySource?: AuditPolicySource | PolicySourceRef;
 }
 
+/** Arguments of AuditedCluster: the provisioning cluster (name, version, your own ClusterV2 arguments) and its audit settings and policy. */
 export interface AuditedClusterArgs {
   /**
    * The provisioning cluster's `metadata.name` (also what the policy object authorizes). Fixed
@@ -178,6 +171,13 @@ function withComposed(rke: Record<string, unknown> | undefined, c: ComposedRkeCo
 }
 
 
+/**
+ * A Rancher-provisioned RKE2/K3s cluster (rancher2 ClusterV2) with kube-apiserver audit logging:
+ * the policy object (unless shared or inline), the control-plane flags and file entries composed
+ * with your own rkeConfig, and outputs for review (flags, policy, hash, restart scope).
+ *
+ * @example new AuditedCluster("prod-eu-1", { clusterName: "prod-eu-1", kubernetesVersion: "v1.31.5+rke2r1", audit: { preset: "cis" } })
+ */
 export class AuditedCluster extends pulumi.ComponentResource {
   static readonly __pulumiType = TYPE;
 

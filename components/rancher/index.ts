@@ -1,8 +1,9 @@
 /**
- * Rancher wiring: pure builders (rkeConfig fragments, flags, hashes, object names, restart scope)
- * and the Pulumi components that hand them to the providers.
+ * Rancher-provisioned RKE2/K3s clusters: the pure builders (plan, rkeConfig fragments, object
+ * names, restart scope) and the Pulumi components AuditedCluster and AuditPolicySource, with the
+ * core they build on (settings, errors, flags, config YAML, policy resolution) re-exported.
  */
-export { AuditConfigError } from "./errors";
+export { AuditConfigError } from "../core/errors";
 export {
   distroOf,
   defaultPolicyPath,
@@ -14,11 +15,12 @@ export {
   ADMISSION_CONFIG_FLAG,
   PSACT_SECRET_KEY,
   type Distro,
-} from "./distro";
-export { parseConfigYaml, renderConfigYaml } from "./config-yaml";
-export { AUDIT_FLAGS, auditFlags, parseArg } from "./apiserver-args";
+} from "../core/distro";
+export { parseConfigYaml, renderConfigYaml } from "../core/config-yaml";
+export { AUDIT_FLAGS, auditFlags, parseArg } from "../core/apiserver-args";
 export {
   resolveAuditSettings,
+  auditLogLocation,
   expandDistro,
   CIS_RETENTION,
   DELIVERIES,
@@ -29,8 +31,11 @@ export {
   type Delivery,
   type SourceKind,
   type LogFormat,
-} from "./settings";
-export { resolvePolicy, policyDigest, type PolicySpec, type PolicyDigest, type ResolvedPolicy } from "./policy";
+  type AuditLogLocation,
+  type LogDistribution,
+} from "../core/settings";
+export { AUDIT_SETTINGS, type SettingSpec, type SettingKey, type SettingTarget } from "../core/settings-table";
+export { resolvePolicy, policyDigest, type PolicySpec, type PolicyDigest, type ResolvedPolicy } from "../core/policy";
 export {
   POLICY_KEY,
   AUTHORIZED_ANNOTATION,
@@ -42,22 +47,24 @@ export {
   type PolicyObjectSpec,
 } from "./policy-object";
 export {
-  auditRkeConfig,
   planAudit,
+  DEFAULT_FLEET_NAMESPACE,
+  CONTROL_PLANE_SELECTOR_TEXT,
+  type AuditPlan,
+  type AuditPlanInput,
+  type AuditInput,
+  type PolicySourceRef,
+  type RestartScope,
+} from "./plan";
+export {
+  auditRkeConfig,
   composeRkeConfig,
   auditFileEntry,
   psactFileEntry,
   psactHashPath,
-  DEFAULT_FLEET_NAMESPACE,
-  CONTROL_PLANE_SELECTOR_TEXT,
   type AuditRkeConfigInput,
   type AuditRkeConfigResult,
-  type AuditPlan,
-  type AuditPlanInput,
-  type AuditInput,
   type ComposedRkeConfig,
-  type PolicySourceRef,
-  type RestartScope,
   type RkeFragment,
   type SelectorConfig,
   type SelectorFile,

@@ -1,10 +1,11 @@
 /**
  * The policy object on the Rancher management cluster (a Secret or ConfigMap in the fleet
  * namespace) that Rancher's planner reads for machineSelectorFiles: its content-addressed name, the
- * authorization annotation, labels. Pure. Facts: rancher.md §2 (renderFiles, clusterObjectAuthorized).
+ * authorization annotation, labels. Pure. Source: Rancher's planner
+ * (renderFiles, clusterObjectAuthorized; https://github.com/rancher/rancher/tree/main/pkg/capr/planner).
  */
-import { fail, show } from "./errors";
-import type { SourceKind } from "./settings";
+import { fail, show } from "../core/errors";
+import type { SourceKind } from "../core/settings";
 
 /** The key holding the policy text inside the object. */
 export const POLICY_KEY = "audit-policy";
@@ -75,6 +76,7 @@ export interface PolicyObjectSpec {
   labels: Record<string, string>;
 }
 
+/** The policy object (Secret or ConfigMap) for a policy: content-addressed name, data, annotations, labels. Errors name `paths`. */
 export function policyObjectSpec(input: {
   kind: SourceKind;
   baseName: string;

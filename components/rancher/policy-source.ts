@@ -5,13 +5,14 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AuditConfigError, fail, show } from "./errors";
-import { resolvePolicy, type PolicySpec } from "./policy";
+import { fail, inComponent, show } from "../core/errors";
+import { findingWarning, resolvePolicy, type PolicySpec } from "../core/policy";
 import { checkNamespace, policyObjectSpec, type PolicyObjectSpec } from "./policy-object";
-import { DEFAULT_FLEET_NAMESPACE, type PolicySourceRef } from "./rke-config";
-import { SOURCE_KINDS, type SourceKind } from "./settings";
+import { DEFAULT_FLEET_NAMESPACE, type PolicySourceRef } from "./plan";
+import { SOURCE_KINDS, type SourceKind } from "../core/settings";
 import type { Finding } from "../audit-policy";
 
+/** Arguments of AuditPolicySource: the policy, the clusters allowed to read it, and where it lives. */
 export interface AuditPolicySourceArgs extends PolicySpec {
   /**
    * Provisioning cluster names (`metadata.name`) allowed to read the policy. Written sorted,
@@ -37,6 +38,7 @@ export interface AuditPolicySourceArgs extends PolicySpec {
   baseName?: string;
 }
 
+/** The pure plan of an AuditPolicySource: the object it creates and the policy's findings. */
 export interface PlannedPolicySource {
   spec: PolicyObjectSpec;
   findings: Finding[];
@@ -85,20 +87,10 @@ export function createPolicyObject(
   return new k8s.core.v1.ConfigMap(resourceName, { metadata, immutable: true, data: { [spec.key]: spec.text } }, opts);
 }
 
-/** Prefixes errors with the component, keeping the argument path. */
-export function inComponent<T>(type: string, name: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof AuditConfigError) {
-      const err = e.withPath(e.path);
-      err.message = `${type} "${name}": ${e.message}`;
-      throw err;
-    }
-    throw e;
-  }
-}
-
+/**
+ * One audit policy object (Secret or ConfigMap) on the management cluster, shared by several
+ * AuditedClusters through `audit.policySource`: one object, one hash, one review for a fleet.
+ */
 export class AuditPolicySource extends pulumi.ComponentResource {
   static readonly __pulumiType = "rancher-audit:index:AuditPolicySource";
 
@@ -123,7 +115,7 @@ export class AuditPolicySource extends pulumi.ComponentResource {
     super(AuditPolicySource.__pulumiType, name, {}, opts);
     const spec = planned.spec;
     this.findings = planned.findings;
-    for (const f of planned.findings) pulumi.log.warn(`audit policy ${f.severity} [${f.id}]${f.path ? ` ${f.path}:` : ""} ${f.message}`, this);
+    for (const f of planned.findings) pulumi.log.warn(findingWarning(f), this);
     this.ref = {
       kind: spec.kind,
       name: spec.name,

@@ -2,7 +2,7 @@
  * The pure core of AuditedCluster: from a cluster's name, version, audit settings and policy, and
  * the user's own rkeConfig fragment, compute everything handed to Rancher. No Pulumi resources.
  *
- * What goes where (facts: ../shared/research/rancher.md):
+ * What goes where (Rancher's planner, https://github.com/rancher/rancher/tree/main/pkg/capr/planner):
  * - selector-files delivery: a machineSelectorFiles entry for control-plane machines that copies the
  *   policy object's "audit-policy" key to `policyPath` (0600, dynamic: false so a change restarts
  *   kube-apiserver, hash = base64(sha256(content)) so a stale object is never used), and a
@@ -19,37 +19,37 @@
  *   webhook writes them (the flag first, the entry last), so the webhook finds nothing to change.
  *   The entry's `hash` is known only to the webhook; `ignoreChanges` covers exactly that field.
  */
-import { parsePolicy, PolicyError } from "../audit-policy";
 import {
   ADMISSION_CONFIG_FLAG,
   CONTROL_PLANE_ROLE_LABEL,
   controlPlaneSelector,
-  distroOf,
   psactMountPath,
   psactSecretName,
   PSACT_SECRET_KEY,
   type Distro,
-} from "./distro";
-import { AUDIT_FLAGS, auditFlags, FLAG_ARGUMENT, parseArg, withoutManaged, type ManagedFlag } from "./apiserver-args";
-import { parseConfigYaml, renderConfigYaml, stringList, type ConfigMap } from "./config-yaml";
-import { AuditConfigError, fail, show } from "./errors";
-import { hasPolicySpec, pickPolicySpec, policyDigest, resolvePolicy, type PolicySpec } from "./policy";
-import { checkClusterName, checkNamespace, POLICY_KEY, policyObjectSpec, type PolicyObjectSpec } from "./policy-object";
-import { resolveAuditSettings, type AuditSettings, type AuditSettingsInput, type SourceKind } from "./settings";
-import type { Finding } from "../audit-policy";
+} from "../core/distro";
+import { auditFlags, FLAG_SETTING, parseArg, withoutManaged, type AuditFlag, type ManagedFlag } from "../core/apiserver-args";
+import { parseConfigYaml, renderConfigYaml, stringList, type ConfigMap } from "../core/config-yaml";
+import { fail, mention, msg, show } from "../core/errors";
+import { POLICY_KEY } from "./policy-object";
+import { planAudit, type AuditPlan, type AuditPlanInput } from "./plan";
+
 
 // ---------------------------------------------------------------------------------------------
 // Plain (resolved) shapes of the rancher2 ClusterV2 rkeConfig fields the component composes.
 
+/** A Kubernetes label selector (rancher2 `machineLabelSelector`). */
 export interface LabelSelector {
   matchLabels?: Record<string, string>;
   matchExpressions?: { key?: string; operator?: string; values?: string[] }[];
 }
+/** An entry of rkeConfig `machineSelectorConfigs`: RKE2/K3s config for the machines the selector matches. */
 export interface SelectorConfig {
   /** RKE2/K3s config as YAML text. */
   config?: string;
   machineLabelSelector?: LabelSelector;
 }
+/** A file Rancher writes to machines from a key of a Secret or ConfigMap. */
 export interface FileItem {
   key: string;
   path: string;
@@ -57,15 +57,18 @@ export interface FileItem {
   hash?: string;
   permissions?: string;
 }
+/** The Secret or ConfigMap of a machineSelectorFiles entry and the files taken from it. */
 export interface FileObjectSource {
   name: string;
   items?: FileItem[];
   defaultPermissions?: string;
 }
+/** A file source of a machineSelectorFiles entry: a Secret or a ConfigMap. */
 export interface FileSource {
   secret?: FileObjectSource;
   configmap?: FileObjectSource;
 }
+/** An entry of rkeConfig `machineSelectorFiles`: files for the machines the selector matches. */
 export interface SelectorFile {
   machineLabelSelector?: LabelSelector;
   fileSources?: FileSource[];
@@ -77,63 +80,7 @@ export interface RkeFragment {
   machineSelectorFiles?: SelectorFile[];
 }
 
-// ---------------------------------------------------------------------------------------------
-
-/** A policy object shared by several clusters (what AuditPolicySource exposes). */
-export interface PolicySourceRef {
-  kind: SourceKind;
-  name: string;
-  namespace: string;
-  text: string;
-  sha256: string;
-  sha256Base64: string;
-  authorizedClusters: string[];
-}
-
-/** The plain `audit` argument: settings, policy, or a shared policy source. */
-export interface AuditInput extends AuditSettingsInput, PolicySpec {
-  policySource?: PolicySourceRef;
-}
-
-export interface AuditPlanInput {
-  clusterName: string;
-  kubernetesVersion: string;
-  /** Default "fleet-default". */
-  fleetNamespace?: string;
-  audit?: AuditInput;
-  /** `defaultPodSecurityAdmissionConfigurationTemplateName` of the cluster, when set. */
-  podSecurityAdmissionConfigurationTemplateName?: string;
-  /** Base of the own policy object's name; default `<clusterName>-audit-policy`. */
-  policyObjectBaseName?: string;
-}
-
-export interface RestartScope {
-  /** Machine roles whose rke2-server/k3s service a change of this component's output restarts. */
-  roles: ("control-plane")[];
-  /** The CAPI Machine label selector that picks them. */
-  selector: string;
-  /** One paragraph for people reading a preview. */
-  summary: string;
-}
-
-export interface AuditPlan {
-  clusterName: string;
-  kubernetesVersion: string;
-  distro: Distro;
-  fleetNamespace: string;
-  settings: AuditSettings;
-  /** Whether a Pod Security Admission template is set (the webhook then adds its own entries). */
-  psact: boolean;
-  /** The delivered policy (undefined when audit is disabled). */
-  policy?: { yaml: string; sha256: string; sha256Base64: string; findings: Finding[] };
-  /** The object the component must create (own object, selector-files delivery only). */
-  policyObject?: PolicyObjectSpec;
-  /** The object the file entry points at (own or shared). */
-  policyRef?: { kind: SourceKind; name: string };
-  warnings: string[];
-  restartScope: RestartScope;
-}
-
+/** Your rkeConfig fragment with the component's entries added, and what the control plane will run with. */
 export interface ComposedRkeConfig {
   machineGlobalConfig?: string;
   /** Always a list (possibly empty): the component owns the whole list, yours plus its own entries. */
@@ -148,122 +95,6 @@ export interface ComposedRkeConfig {
   psactFileIndex?: number;
   /** ClusterV2 `ignoreChanges` the component needs (the PSACT entry's hash). */
   ignoreChanges: string[];
-}
-
-export const DEFAULT_FLEET_NAMESPACE = "fleet-default";
-
-/** `machineLabelSelector` value of the component's own entries, as "key=value" for people. */
-export const CONTROL_PLANE_SELECTOR_TEXT = `${CONTROL_PLANE_ROLE_LABEL}=true`;
-
-function restartScopeFor(settings: AuditSettings): RestartScope {
-  if (!settings.enabled) {
-    return {
-      roles: [],
-      selector: CONTROL_PLANE_SELECTOR_TEXT,
-      summary:
-        "audit disabled: the component adds no audit configuration. Switching it off restarts control-plane machines once to drop the flags; Rancher does not delete files it already delivered.",
-    };
-  }
-  return {
-    roles: ["control-plane"],
-    selector: CONTROL_PLANE_SELECTOR_TEXT,
-    summary: `a policy or audit setting change restarts ${settings.distro === "rke2" ? "rke2-server" : "k3s (the server service)"} on control-plane machines only (${CONTROL_PLANE_SELECTOR_TEXT}), one at a time by default (controlPlaneConcurrency); etcd-only and worker machines get no new plan and are not restarted or drained.`,
-  };
-}
-
-/** Validates everything that does not depend on the user's rkeConfig and resolves the policy. */
-export function planAudit(input: AuditPlanInput): AuditPlan {
-  if (input === null || typeof input !== "object") fail("", `the arguments must be an object; got ${show(input)}`);
-  const clusterName = checkClusterName(input.clusterName, "clusterName");
-  const distro = distroOf(input.kubernetesVersion, "kubernetesVersion");
-  const fleetNamespace = checkNamespace(input.fleetNamespace ?? DEFAULT_FLEET_NAMESPACE, "fleetNamespace");
-  const settings = resolveAuditSettings(input.audit, distro, "audit");
-  const template = input.podSecurityAdmissionConfigurationTemplateName;
-  if (template !== undefined && typeof template !== "string") {
-    fail(
-      "cluster.defaultPodSecurityAdmissionConfigurationTemplateName",
-      `must be a plain string (the component must know when it is constructed whether Rancher's webhook adds its Pod Security Admission entries); got ${show(template)}`,
-    );
-  }
-  const psact = typeof template === "string" && template !== "";
-  const warnings = [...settings.warnings];
-  const plan: AuditPlan = {
-    clusterName,
-    kubernetesVersion: input.kubernetesVersion,
-    distro,
-    fleetNamespace,
-    settings,
-    psact,
-    warnings,
-    restartScope: restartScopeFor(settings),
-  };
-  if (!settings.enabled) return plan;
-
-  const audit = (input.audit ?? {}) as AuditInput;
-  const spec = pickPolicySpec(audit as unknown as Record<string, unknown>);
-  const shared = audit.policySource;
-  if (shared !== undefined) {
-    if (hasPolicySpec(spec)) {
-      fail("audit.policySource", "comes with its own policy; remove audit.preset/policy/prependRules/appendRules/omitStages/omitManagedFields, or drop policySource");
-    }
-    if (settings.delivery === "inline") {
-      fail("audit.delivery", 'a shared policySource is delivered with machineSelectorFiles; use delivery "selector-files" (the default), or drop policySource to deliver the policy inline');
-    }
-    if (!shared || typeof shared.name !== "string" || typeof shared.text !== "string" || !Array.isArray(shared.authorizedClusters)) {
-      fail("audit.policySource", `must be an AuditPolicySource (or its \`ref\`); got ${show(shared)}`);
-    }
-    if (audit.source !== undefined && audit.source !== shared.kind) {
-      fail("audit.source", `is "${audit.source}" but the shared policySource "${shared.name}" is a ${shared.kind}; remove audit.source`);
-    }
-    if (shared.namespace !== fleetNamespace) {
-      fail(
-        "audit.policySource",
-        `"${shared.name}" lives in namespace "${shared.namespace}" but the cluster in "${fleetNamespace}"; Rancher reads policy objects only from the cluster's own namespace, so create the AuditPolicySource with fleetNamespace "${fleetNamespace}"`,
-      );
-    }
-    if (!shared.authorizedClusters.includes(clusterName)) {
-      fail(
-        "audit.policySource",
-        `"${shared.name}" is not authorized for cluster "${clusterName}" (authorized: ${shared.authorizedClusters.join(",")}); add "${clusterName}" to the AuditPolicySource's authorizedClusters, or Rancher refuses to render the cluster's plan`,
-      );
-    }
-    try {
-      parsePolicy(shared.text, { kubernetesVersion: input.kubernetesVersion, source: shared.name });
-    } catch (e) {
-      if (e instanceof PolicyError) {
-        fail("audit.policySource", `the shared policy is not valid for Kubernetes ${input.kubernetesVersion}:\n${e.message}`);
-      }
-      throw e;
-    }
-    const digest = policyDigest(shared.text);
-    if (digest.sha256Base64 !== shared.sha256Base64) fail("audit.policySource", "its hash does not match its text; pass the AuditPolicySource itself");
-    plan.settings = { ...settings, source: shared.kind };
-    plan.policy = { yaml: shared.text, ...digest, findings: [] };
-    plan.policyRef = { kind: shared.kind, name: shared.name };
-    return plan;
-  }
-
-  const resolved = resolvePolicy(spec, {
-    kubernetesVersion: input.kubernetesVersion,
-    allowUnsafePolicy: settings.allowUnsafePolicy,
-    path: "audit",
-  });
-  plan.policy = { yaml: resolved.yaml, sha256: resolved.sha256, sha256Base64: resolved.sha256Base64, findings: resolved.findings };
-  for (const f of resolved.findings) warnings.push(`audit policy ${f.severity} [${f.id}]${f.path ? ` ${f.path}:` : ""} ${f.message}`);
-  if (settings.delivery === "selector-files") {
-    plan.policyObject = policyObjectSpec({
-      kind: settings.source,
-      baseName: input.policyObjectBaseName ?? `${clusterName}-audit-policy`,
-      namespace: fleetNamespace,
-      text: resolved.yaml,
-      sha256: resolved.sha256,
-      sha256Base64: resolved.sha256Base64,
-      authorizedClusters: [clusterName],
-      paths: { baseName: "policyObjectBaseName", namespace: "fleetNamespace", authorizedClusters: "clusterName" },
-    });
-    plan.policyRef = { kind: settings.source, name: plan.policyObject.name };
-  }
-  return plan;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -304,7 +135,7 @@ function checkAuditPolicyFileKey(cfg: ConfigMap, enabled: boolean, path: string)
     );
   }
   if (enabled) {
-    fail(path, 'sets "audit-policy-file", which the component manages; remove it and give the policy in audit.preset or audit.policy');
+    fail(path, msg`sets "audit-policy-file", which the component manages; remove it and give the policy in ${mention("preset")} or ${mention("policy")}`);
   }
 }
 
@@ -358,8 +189,8 @@ export function composeRkeConfig(plan: AuditPlan, user: RkeFragment | undefined,
   };
   const ourFlags = enabled ? auditFlags(settings, settings.delivery === "selector-files") : [];
   const ourManaged: ManagedFlag[] = ourFlags.map((arg) => {
-    const name = parseArg(arg).name as (typeof AUDIT_FLAGS)[number];
-    return { arg, fix: `remove it and set ${FLAG_ARGUMENT[name]} instead` };
+    const name = parseArg(arg).name as AuditFlag;
+    return { arg, fix: msg`remove it and set ${mention(FLAG_SETTING[name])} instead` };
   });
   if (enabled && settings.delivery === "inline") {
     // RKE2 sets --audit-policy-file itself from the config key; a user flag would point elsewhere.
@@ -433,7 +264,7 @@ export function composeRkeConfig(plan: AuditPlan, user: RkeFragment | undefined,
       }
       (src.items ?? []).forEach((item, k) => {
         if (ourFile && isObject(item) && item.path === settings.policyPath) {
-          fail(`${ePath}.fileSources[${j}].items[${k}].path`, `writes ${settings.policyPath}, the audit policy path; choose another path, or set audit.policyPath elsewhere`);
+          fail(`${ePath}.fileSources[${j}].items[${k}].path`, msg`writes ${settings.policyPath}, the audit policy path; choose another path, or set ${mention("policyPath")} elsewhere`);
         }
       });
     });
@@ -469,6 +300,7 @@ export interface AuditRkeConfigInput extends AuditPlanInput {
   rkeConfig?: RkeFragment;
 }
 
+/** Result of auditRkeConfig: the composed rkeConfig fields and the cluster's plan. */
 export interface AuditRkeConfigResult extends ComposedRkeConfig {
   plan: AuditPlan;
 }
@@ -484,5 +316,3 @@ export function auditRkeConfig(input: AuditRkeConfigInput): AuditRkeConfigResult
   return { plan, ...composeRkeConfig(plan, input.rkeConfig) };
 }
 
-/** Re-exported for error handling by callers. */
-export { AuditConfigError };

@@ -2,10 +2,8 @@
 export {
   renderRke1AuditLog,
   RKE1_POLICY_PATH,
-  RKE1_LOG_DIR,
-  RKE1_DEFAULT_LOG_PATH,
   type Rke1AuditLog,
   type Rke1AuditLogOptions,
   type Rke1AuditLogRender,
 } from "./render";
-export { renderRke1Files, RKE1_CLUSTER_YML_FILE, RKE1_RANCHER_YAML_FILE } from "./render-files";
+export { RKE1_DEFAULT_LOG_PATH, RKE1_LOG_DIR } from "../core/distro";

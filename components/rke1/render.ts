@@ -7,7 +7,7 @@
  *   `rancher_kubernetes_engine_config: services: kube-api: audit_log: ...`
  *
  * RKE1's rules (rancher/rke `cluster/defaults.go`, `cluster/plan.go`, `types/rke_types.go`;
- * ../shared/research/rancher.md §6), encoded here:
+ * https://github.com/rancher/rke), encoded here:
  * - RKE writes the policy to `/etc/kubernetes/audit-policy.yaml` on control-plane nodes; the path
  *   is not configurable (`DefaultKubeAPIArgAuditPolicyFileValue`);
  * - only the host directory `/var/log/kube-audit` is bind-mounted into the kube-apiserver
@@ -19,17 +19,15 @@
  */
 import { Document, parseDocument, type Node } from "yaml";
 import { canonicalPolicyObject, type Finding } from "../audit-policy";
-import { fail, show } from "../rancher/errors";
-import { checkNodePath } from "../rancher/settings";
-import { resolveStandaloneAudit, type StandaloneAuditOptions } from "../rke2/options";
+import { fail, show } from "../core/errors";
+import { checkNodePath } from "../core/settings";
+import { resolveStandaloneAudit, type StandaloneAuditOptions } from "../core/standalone";
+import { RKE1_DEFAULT_LOG_PATH, RKE1_LOG_DIR } from "../core/distro";
 
 /** Where RKE writes the policy on control-plane nodes (not configurable). */
 export const RKE1_POLICY_PATH = "/etc/kubernetes/audit-policy.yaml";
-/** The only host directory RKE bind-mounts for audit logs. */
-export const RKE1_LOG_DIR = "/var/log/kube-audit";
-/** RKE's default audit log path. */
-export const RKE1_DEFAULT_LOG_PATH = "/var/log/kube-audit/audit-log.json";
 
+/** Options of renderRke1AuditLog: the standalone audit options (RKE fixes the policy path) and the Kubernetes version. */
 export interface Rke1AuditLogOptions extends StandaloneAuditOptions {
   /**
    * Kubernetes version of the cluster, for version-specific policy checks (e.g. `"v1.27.16-rancher1-1"`
@@ -52,6 +50,7 @@ export interface Rke1AuditLog {
   };
 }
 
+/** The RKE1 `audit_log` block as data and as the two YAML snippets users merge. */
 export interface Rke1AuditLogRender {
   /** YAML to merge into the `rke` CLI's cluster.yml (top level `services:`). */
   clusterYml: string;

@@ -13,8 +13,8 @@ export {
   type Rke2ServerFiles,
   type Rke2ServerFilesOptions,
 } from "./render";
-export { resolveStandaloneAudit, type StandaloneAuditOptions, type ResolvedStandaloneAudit } from "./options";
-export { shellQuote, asRoot, writeFileScript, removeFileScript, restartScript, type RestartScriptOptions } from "./scripts";
+export { resolveStandaloneAudit, type StandaloneAuditOptions, type ResolvedStandaloneAudit } from "../core/standalone";
+export { asRoot, writeFileScript, removeFileScript, restartScript, type RestartScriptOptions } from "./scripts";
 export {
   Rke2ServerAudit,
   planRke2ServerAudit,
@@ -28,5 +28,3 @@ export {
   type Rke2ServerAuditPlan,
   type Rke2HostPlan,
 } from "./server-audit";
-export { renderRke2Files } from "./render-files";
-export { resolveRenderInput, RENDER_FLAGS, type RenderCliOptions, type RenderedFile, type ResolvedRenderInput } from "./render-target";

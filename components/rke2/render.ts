@@ -24,13 +24,14 @@
  *
  * The flags go through `kube-apiserver-arg` (not RKE2's own `audit-policy-file` key) so that
  * every value is explicit: with `audit-policy-file` RKE2 adds its own rotation defaults and, when
- * the file is missing, writes a policy that logs nothing (rancher.md §5).
+ * the file is missing, writes a policy that logs nothing
+ * (RKE2's server start-up, https://github.com/rancher/rke2).
  */
 import { parseDocument } from "yaml";
-import { auditFlags } from "../rancher/apiserver-args";
-import { renderConfigYaml } from "../rancher/config-yaml";
-import { policyDigest } from "../rancher/policy";
-import { resolveStandaloneAudit, type StandaloneAuditOptions } from "./options";
+import { auditFlags } from "../core/apiserver-args";
+import { renderConfigYaml } from "../core/config-yaml";
+import { policyDigest } from "../core/policy";
+import { resolveStandaloneAudit, type StandaloneAuditOptions } from "../core/standalone";
 import type { Finding } from "../audit-policy";
 
 /** Where RKE2's documentation puts the audit policy (also RKE2's own default with `profile: cis`). */
@@ -44,6 +45,7 @@ export const RKE2_APISERVER_ARG_KEY = "kube-apiserver-arg+";
 /** Mode of both files: root only, like RKE2's own policy file (WriteDefaultPolicyFile uses 0600). */
 export const RKE2_FILE_MODE = "0600";
 
+/** Options of renderRke2ServerFiles: the standalone audit options and the servers' Kubernetes version. */
 export interface Rke2ServerFilesOptions extends StandaloneAuditOptions {
   /**
    * Kubernetes version the servers run, for version-specific policy checks (e.g. group "*" needs
@@ -52,6 +54,7 @@ export interface Rke2ServerFilesOptions extends StandaloneAuditOptions {
   kubernetesVersion?: string;
 }
 
+/** The two files for standalone RKE2 servers (policy and config drop-in), their modes, flags and hashes. */
 export interface Rke2ServerFiles {
   /** Absolute path of the policy file on each server. */
   policyPath: string;

@@ -64,6 +64,7 @@ export function removeFileScript(path: string): string {
   return `rm -f ${shellQuote(path)}`;
 }
 
+/** Options of restartScript: the host, the flags kube-apiserver must run with afterwards, the files it checks and how long it waits. */
 export interface RestartScriptOptions {
   /** Host label used in messages (the `name` of the host in Rke2ServerAudit args). */
   hostName: string;

@@ -11,12 +11,12 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { Finding } from "../audit-policy";
-import { fail, show } from "../rancher/errors";
-import { inComponent } from "../rancher/policy-source";
-import { checkNodePath } from "../rancher/settings";
+import { fail, show } from "../core/errors";
+import { inComponent } from "../core/errors";
+import { checkNodePath } from "../core/settings";
 import { renderRke2ServerFiles, type Rke2ServerFiles } from "./render";
 import { asRoot, dirnameOf, removeFileScript, restartScript, writeFileScript } from "./scripts";
-import type { StandaloneAuditOptions } from "./options";
+import type { StandaloneAuditOptions } from "../core/standalone";
 
 /** One RKE2 server. */
 export interface Rke2ServerHost {
@@ -38,6 +38,7 @@ export interface Rke2ServerHost {
 /** The `audit` argument: the same policy options, paths and retention as AuditedCluster's `audit`. */
 export type Rke2AuditArgs = StandaloneAuditOptions;
 
+/** Arguments of Rke2ServerAudit: the servers (SSH connections), the audit options, and how the restart runs (sudo, data dir, timeout). */
 export interface Rke2ServerAuditArgs {
   /**
    * The RKE2 servers (every node running `rke2-server`), in the order they are restarted. At least
@@ -49,8 +50,8 @@ export interface Rke2ServerAuditArgs {
    * Policy, paths and retention. Policy: `preset` (default "recommended") or `policy`, plus
    * `prependRules`/`appendRules`/`omitStages`/`omitManagedFields`. Paths: `policyPath` (default
    * `/etc/rancher/rke2/audit-policy.yaml`), `logPath` (default
-   * `/var/lib/rancher/rke2/server/logs/audit.log`). Retention: `maxAge` 30 days, `maxBackup` 10
-   * files, `maxSize` 100 MB; `format` "json". `allowUnsafePolicy` (default false) lets a policy
+   * `/var/lib/rancher/rke2/server/logs/audit.log`). Retention and format: the settings table's
+   * defaults (30 days, 10 files, 100 MB, "json"). `allowUnsafePolicy` (default false) lets a policy
    * with an `error` finding of the safety analysis through. Default: all defaults.
    */
   audit?: Rke2AuditArgs;
@@ -82,7 +83,9 @@ const TYPE = "rancher-audit:index:Rke2ServerAudit";
 
 /** The kubeconfig RKE2 writes on every server; it targets the local kube-apiserver (127.0.0.1:6443). */
 export const RKE2_LOCAL_KUBECONFIG = "/etc/rancher/rke2/rke2.yaml";
+/** RKE2's default data directory (`--data-dir`). */
 export const RKE2_DEFAULT_DATA_DIR = "/var/lib/rancher/rke2";
+/** Seconds to wait for kube-apiserver to be ready after a restart, unless you say otherwise. */
 export const DEFAULT_READY_TIMEOUT_SECONDS = 300;
 
 const HOST_NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/;
@@ -95,6 +98,7 @@ export interface Rke2HostPlan {
   restart: { create: string; update: string; triggers: string[] };
 }
 
+/** The pure plan of an Rke2ServerAudit: the files, and per host what is written and run. */
 export interface Rke2ServerAuditPlan {
   files: Rke2ServerFiles;
   hosts: Rke2HostPlan[];
@@ -208,6 +212,10 @@ export function secretConnection(c: command.types.input.remote.ConnectionArgs): 
   return out;
 }
 
+/**
+ * Audit logging on RKE2 servers that Rancher does not provision: writes the policy file and a
+ * config drop-in over SSH (@pulumi/command) and restarts rke2-server one server at a time.
+ */
 export class Rke2ServerAudit extends pulumi.ComponentResource {
   static readonly __pulumiType = TYPE;
 

@@ -6,10 +6,9 @@
  * Credentials are never part of the plan: it only records *whether* a sink has a user name, a
  * password or a CA, so no error message or generated text can contain them.
  */
-import { defaultLogPath } from "../rancher/distro";
-import { fail, show } from "../rancher/errors";
-import { checkNodePath, expandDistro } from "../rancher/settings";
-import { RKE1_DEFAULT_LOG_PATH, RKE1_LOG_DIR } from "../rke1";
+import { defaultLogPath, RKE1_DEFAULT_LOG_PATH, RKE1_LOG_DIR } from "../core/distro";
+import { fail, show } from "../core/errors";
+import { checkNodePath, expandDistro } from "../core/settings";
 import { Collector, ShippingDistro, SinkKind, TlsMode } from "./types";
 
 /** The log source, as the pure planner needs it (plain values only). */

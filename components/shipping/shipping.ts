@@ -7,9 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as rancher2 from "@pulumi/rancher2";
-import { fail } from "../rancher/errors";
-import { inComponent } from "../rancher/policy-source";
-import { AuditedCluster } from "../rancher/audited-cluster";
+import { fail, inComponent } from "../core/errors";
 import { planShipping, type ShippingPlan, type ShippingPlanInput } from "./plan";
 import { fluentBitManifests, sinkSecrets, type SecretSpec } from "./fluent-bit";
 import {
@@ -19,7 +17,7 @@ import {
   rancherLoggingRoutes,
   rancherLoggingValuesYaml,
 } from "./rancher-logging";
-import { Collector, SinkKind, type AuditLogShippingArgs, type SinkArgs } from "./types";
+import { Collector, SinkKind, type AuditedClusterRef, type AuditLogShippingArgs, type SinkArgs } from "./types";
 
 const TYPE = "rancher-audit:index:AuditLogShipping";
 
@@ -31,7 +29,7 @@ export function shippingPlanInput(args: AuditLogShippingArgs): ShippingPlanInput
   let source: ShippingPlanInput["source"];
   let sourcePath = "source";
   if (args.cluster !== undefined) {
-    if (!(args.cluster instanceof AuditedCluster)) fail("cluster", "must be an AuditedCluster; for other clusters use source: { clusterName, distro, logPath? }");
+    if (!isAuditedClusterRef(args.cluster)) fail("cluster", "must be an AuditedCluster; for other clusters use source: { clusterName, distro, logPath? }");
     const p = args.cluster.plan;
     if (!p.settings.enabled) fail("cluster", `audit logging is off on "${p.clusterName}" (audit.enabled: false): there is no log to ship; enable it or remove the shipping`);
     source = { clusterName: p.clusterName, distro: p.distro, logPath: p.settings.logPath, format: p.settings.format };
@@ -40,6 +38,13 @@ export function shippingPlanInput(args: AuditLogShippingArgs): ShippingPlanInput
     source = args.source as unknown as ShippingPlanInput["source"];
   }
   return { source, sourcePath, collector: args.collector, sinks: args.sinks, rancherLogging: args.rancherLogging, fluentBit: args.fluentBit };
+}
+
+/** Whether `value` has the shape of an AuditedCluster (shipping does not import the Rancher target). */
+function isAuditedClusterRef(value: unknown): value is AuditedClusterRef {
+  if (!pulumi.ComponentResource.isInstance(value)) return false;
+  const plan = (value as { plan?: { clusterName?: unknown; settings?: unknown } }).plan;
+  return typeof plan === "object" && plan !== null && typeof plan.clusterName === "string" && typeof plan.settings === "object";
 }
 
 function hasKubernetesProvider(opts: pulumi.ComponentResourceOptions | undefined): boolean {

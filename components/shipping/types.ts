@@ -5,7 +5,8 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
-import type { AuditedCluster } from "../rancher/audited-cluster";
+import type { Distro } from "../core/distro";
+import type { LogFormat } from "../core/settings";
 
 /** What runs on the control-plane nodes and reads the audit log. */
 export enum Collector {
@@ -145,12 +146,27 @@ export interface FluentBitArgs {
   seLinux?: boolean;
 }
 
+/**
+ * An audited cluster of this stack as shipping reads it: an `AuditedCluster` is one. Typed by shape
+ * so that the shipping target does not import the Rancher target.
+ */
+export interface AuditedClusterRef {
+  /** The cluster's audit plan: its name, distribution and the settings that write the log. */
+  readonly plan: {
+    readonly clusterName: string;
+    readonly distro: Distro;
+    readonly settings: { readonly enabled: boolean; readonly logPath: string; readonly format: LogFormat };
+  };
+  /** Rancher's v1 cluster id (`c-m-xxxxx`). */
+  readonly clusterV1Id: pulumi.Output<string>;
+}
+
 export interface AuditLogShippingArgs {
   /**
    * The audited cluster of this stack. Its name, distribution, log path and format are read from
    * the settings that wrote the log. Exactly one of `cluster` and `source`.
    */
-  cluster?: AuditedCluster;
+  cluster?: AuditedClusterRef;
   /** A cluster not declared in this stack. Exactly one of `cluster` and `source`. */
   source?: ShippedClusterArgs;
   /** Collector. Default `Collector.FluentBit` (see docs/shipping.md for why). */

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
-import { buildStack, parseStackConfig } from "../../components/program";
+import { buildStack, parseStackConfig } from "../../program";
 import { cli, REPO, tmpDir } from "./support";
 
 const STACKS = ["dev", "staging", "prod"];

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { renderRke2Files } from "../../components/rke2";
+import { renderRke2Files } from "../../cli/render/rke2";
 import { cli, POLICIES, REPO, tmpDir } from "./support";
 
 describe("cli render", () => {

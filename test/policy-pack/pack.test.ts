@@ -133,9 +133,7 @@ describe("policy pack: our stacks", function () {
     it("an invalid policy in the object: audit-policy-valid", async () => {
       const prod = clone(stacks.get("prod")!);
       const text = "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Everything\n";
-      const secret = find(prod, SECRET, "prod-edge-1-policy");
-      const objectName: string = secret.metadata.name;
-      secret.stringData["audit-policy"] = text;
+      find(prod, SECRET, "prod-edge-1-policy").stringData["audit-policy"] = text;
       find(prod, CLUSTER, "prod-edge-1-cluster").rkeConfig.machineSelectorFiles[0].fileSources[0].secret.items[0].hash = b64sha(text);
       assert.deepEqual(names(await runPack(prod)), ["audit-policy-valid"]);
     });

@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 
 import { getPreset, renderPolicy } from "../../components/audit-policy";
-import { buildStack, CONFIG_KEYS, ConfigError, parseStackConfig, planStack, PROJECT, stackOutputs, type StackConfig } from "../../components/program";
+import { buildStack, CONFIG_KEYS, ConfigError, parseStackConfig, planStack, PROJECT, stackOutputs, type StackConfig } from "../../program";
 import { unwrap } from "../support/pulumi";
 
 const ROOT = path.join(__dirname, "..", "..");

@@ -5,8 +5,9 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 
-import { renderRke1AuditLog, renderRke1Files } from "../../components/rke1";
-import type { RenderCliOptions } from "../../components/rke2";
+import { renderRke1AuditLog } from "../../components/rke1";
+import { renderRke1Files } from "../../cli/render/rke1";
+import type { RenderCliOptions } from "../../cli/render/input";
 import { makeProject, throwsNamed } from "../rke2/project-fixture";
 
 describe("render rke1 (CLI target)", () => {
@@ -45,7 +46,7 @@ describe("render rke1 (CLI target)", () => {
   it("errors name the flag", () => {
     throwsNamed(() => renderRke1Files(opts({ preset: "cis", logPath: "/var/log/audit.json" })), "--log-path", /is outside \/var\/log\/kube-audit/);
     throwsNamed(() => renderRke1Files(opts({ preset: "cis", policyPath: "/etc/kubernetes/p.yaml" })), "--policy-path", /^does not apply to RKE1: RKE always writes the policy to \/etc\/kubernetes\/audit-policy\.yaml; remove --policy-path$/);
-    throwsNamed(() => renderRke1Files(opts({ policyFile: "policies/unsafe.yaml" })), "--policy policies/unsafe.yaml", /pass --allow-unsafe-policy to render it anyway/);
+    throwsNamed(() => renderRke1Files(opts({ policyFile: "policies/unsafe.yaml" })), "--policy policies/unsafe.yaml", /pass --allow-unsafe-policy to deploy it anyway/);
     throwsNamed(() => renderRke1Files(opts({ preset: "cis", maxBackup: "-1" })), "--max-backup", /whole number of files/);
   });
 });

@@ -6,7 +6,10 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-import { renderRke2Files, renderRke2ServerFiles, type RenderCliOptions } from "../../components/rke2";
+import { renderRke2ServerFiles } from "../../components/rke2";
+import type { RenderCliOptions } from "../../cli/render/input";
+import { CliError } from "../../cli/args";
+import { renderRke2Files } from "../../cli/render/rke2";
 import { makeProject, OWN, throwsNamed } from "./project-fixture";
 
 describe("render rke2 (CLI target)", () => {
@@ -73,11 +76,12 @@ describe("render rke2 (CLI target)", () => {
     throwsNamed(
       () => renderRke2Files(opts({ policyFile: "policies/unsafe.yaml" })),
       "--policy policies/unsafe.yaml",
-      /^the audit policy is unsafe: \[secret-bodies\].*pass --allow-unsafe-policy to render it anyway$/s,
+      /^the audit policy is unsafe: \[secret-bodies\].*pass --allow-unsafe-policy to deploy it anyway$/s,
     );
     throwsNamed(() => renderRke2Files(opts({ policyFile: "Pulumi.yaml" })), "--policy Pulumi.yaml", /^the audit policy is not valid/);
-    throwsNamed(() => renderRke2Files(opts({ stack: "nope" })), "--stack", /^cannot read stacks\/Pulumi\.nope\.yaml \(no such file\); give the name of an existing stack/);
-    throwsNamed(() => renderRke2Files(opts({ stack: "../prod" })), "--stack", /^must be a stack name such as "prod"/);
+    // The stack file is read by the CLI's one stack-file reader (the same messages as plan).
+    assert.throws(() => renderRke2Files(opts({ stack: "nope" })), (e: unknown) => e instanceof CliError && /^--stack nope: no stack file .*Pulumi\.nope\.yaml; the stacks are: bad, defaults, off, own, prod$/.test(e.message));
+    assert.throws(() => renderRke2Files(opts({ stack: "../prod" })), (e: unknown) => e instanceof CliError && /^--stack: "\.\.\/prod" is not a stack name/.test(e.message));
     throwsNamed(() => renderRke2Files(opts({ stack: "bad" })), "--stack", /^stacks\/Pulumi\.bad\.yaml: rancher-audit:maxAge: must be a whole number of at least 1/);
     throwsNamed(() => renderRke2Files(opts({ stack: "off" })), "--stack", /^rancher-audit:enabled in stacks\/Pulumi\.off\.yaml is false: the stack turns audit logging off/);
   });

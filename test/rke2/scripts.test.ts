@@ -8,7 +8,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-import { asRoot, removeFileScript, restartScript, shellQuote, writeFileScript } from "../../components/rke2";
+import { asRoot, removeFileScript, restartScript, writeFileScript } from "../../components/rke2";
+import { shellQuote } from "../../components/rke2/scripts";
 import { DEFAULT_FLAGS, RESTART_CP1 } from "./golden";
 
 describe("rke2 scripts", () => {

@@ -16,7 +16,7 @@ import {
   type Stage,
   supportsGroupWildcard,
 } from "../audit-policy";
-import { AuditConfigError, fail, show } from "./errors";
+import { argumentNamer, AuditConfigError, fail, fixWith, mention, msg, show } from "./errors";
 
 /** How to build the policy: a preset, an own policy (object or YAML text), or a preset/policy with extra rules. */
 export interface PolicySpec {
@@ -34,6 +34,7 @@ export interface PolicySpec {
   omitManagedFields?: boolean;
 }
 
+/** SHA-256 of a policy text in the two forms the components use. */
 export interface PolicyDigest {
   /** SHA-256 of the UTF-8 text, lowercase hex (64 characters). */
   sha256: string;
@@ -41,6 +42,7 @@ export interface PolicyDigest {
   sha256Base64: string;
 }
 
+/** A policy built from a PolicySpec: checked, analyzed, rendered canonically and hashed. */
 export interface ResolvedPolicy extends PolicyDigest {
   policy: Policy;
   /** The canonical YAML delivered to the nodes, byte for byte. */
@@ -55,22 +57,29 @@ export function policyDigest(text: string): PolicyDigest {
   return { sha256: raw.toString("hex"), sha256Base64: raw.toString("base64") };
 }
 
-const SPEC_KEYS = ["preset", "policy", "prependRules", "appendRules", "omitStages", "omitManagedFields"] as const;
+/** The keys of a PolicySpec: the policy part of an `audit` argument or of a standalone target's options. */
+export const POLICY_SPEC_KEYS = ["preset", "policy", "prependRules", "appendRules", "omitStages", "omitManagedFields"] as const;
 
 /** The PolicySpec part of an `audit` argument object. */
 export function pickPolicySpec(audit: Record<string, unknown> | undefined): PolicySpec {
   const spec: Record<string, unknown> = {};
-  for (const k of SPEC_KEYS) if (audit?.[k] !== undefined) spec[k] = audit[k];
+  for (const k of POLICY_SPEC_KEYS) if (audit?.[k] !== undefined) spec[k] = audit[k];
   return spec as PolicySpec;
 }
 
 /** True when the spec says anything about the policy. */
 export function hasPolicySpec(spec: PolicySpec): boolean {
-  return SPEC_KEYS.some((k) => spec[k] !== undefined);
+  return POLICY_SPEC_KEYS.some((k) => spec[k] !== undefined);
 }
 
-function formatFindings(findings: Finding[]): string {
-  return findings.map((f) => `[${f.id}]${f.path ? ` ${f.path}:` : ""} ${f.message}`).join("; ");
+/** One finding as text: `[id] path: message`. */
+export function findingText(f: Finding): string {
+  return `[${f.id}]${f.path ? ` ${f.path}:` : ""} ${f.message}`;
+}
+
+/** One finding as the warning the components and render targets report: `audit policy <severity> [id] path: message`. */
+export function findingWarning(f: Finding): string {
+  return `audit policy ${f.severity} ${findingText(f)}`;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -123,15 +132,17 @@ function resolveUncached(
   options: { kubernetesVersion?: string; allowUnsafePolicy?: boolean },
   path: string,
 ): ResolvedPolicy {
+  const prefix = path ? `${path}.` : "";
+  const namer = argumentNamer(prefix);
   const spec: PolicySpec = { ...specIn };
   if (spec.preset === undefined && spec.policy === undefined) spec.preset = "recommended";
   if (spec.preset !== undefined && !isPresetName(spec.preset)) {
-    fail(`${path ? `${path}.` : ""}preset`, `${show(spec.preset)} is not a preset; use one of ${PRESET_NAMES.map((p) => `"${p}"`).join(", ")}, or give your own policy in ${path}.policy`);
+    fail(`${prefix}preset`, msg`${show(spec.preset)} is not a preset; use one of ${PRESET_NAMES.map((p) => `"${p}"`).join(", ")}, or give your own policy with ${mention("policy")}`, namer);
   }
   if (spec.policy !== undefined && (spec.policy === null || (typeof spec.policy !== "string" && typeof spec.policy !== "object"))) {
-    fail(`${path ? `${path}.` : ""}policy`, `must be an audit.k8s.io/v1 Policy object or its YAML text; got ${show(spec.policy)}`);
+    fail(`${prefix}policy`, `must be an audit.k8s.io/v1 Policy object or its YAML text; got ${show(spec.policy)}`);
   }
-  const where = `${path ? `${path}.` : ""}${spec.policy !== undefined ? "policy" : "preset"}`;
+  const where = `${prefix}${spec.policy !== undefined ? "policy" : "preset"}`;
   let policy: Policy;
   try {
     policy = composePolicy(spec, { kubernetesVersion: options.kubernetesVersion });
@@ -139,8 +150,8 @@ function resolveUncached(
     if (e instanceof PolicyError) {
       // Name the argument the issues are about (prependRules, omitStages, ...) when they agree.
       const roots = new Set(e.issues.map((i) => i.path.split(/[.[]/)[0]).filter((r) => r !== ""));
-      const at = roots.size === 1 ? `${path ? `${path}.` : ""}${[...roots][0]}` : where;
-      throw new AuditConfigError(at, `the audit policy is not valid; kube-apiserver would refuse to start with it:\n${e.message}`);
+      const at = roots.size === 1 ? `${prefix}${[...roots][0]}` : where;
+      throw new AuditConfigError(at, msg`the audit policy is not valid; kube-apiserver would refuse to start with it:\n${{ issues: e.issues }}`, { namer });
     }
     if (e instanceof AuditConfigError) throw e;
     throw new AuditConfigError(where, (e as Error).message);
@@ -150,15 +161,10 @@ function resolveUncached(
   if (errors.length > 0 && !options.allowUnsafePolicy) {
     throw new AuditConfigError(
       where,
-      `the audit policy is unsafe: ${formatFindings(errors)}; fix the policy (see the finding), or set ${path ? `${path}.` : ""}allowUnsafePolicy: true to deploy it anyway`,
-      { unsafeFindings: errors },
+      msg`the audit policy is unsafe: ${errors.map(findingText).join("; ")}; fix the policy (see the finding), or ${fixWith("allowUnsafePolicy", true)} to deploy it anyway`,
+      { unsafeFindings: errors, namer },
     );
   }
   const yaml = renderPolicy(policy);
   return { policy, yaml, findings, ...policyDigest(yaml) };
-}
-
-/** The warnings of a resolved policy as one line each. */
-export function findingWarnings(resolved: ResolvedPolicy): string[] {
-  return resolved.findings.map((f) => `${f.severity} [${f.id}]${f.path ? ` ${f.path}:` : ""} ${f.message}`);
 }

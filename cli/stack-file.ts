@@ -2,8 +2,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { CliError } from "../args";
+import { CliError } from "./args";
 
+/** A stack file as read: its path, every config key, and the project's keys. */
 export interface StackFile {
   stack: string;
   /** Path of the stack file. */
@@ -24,6 +25,7 @@ export function stackConfigDir(projectDir: string): string {
   return projectDir;
 }
 
+/** The stacks of the project: the names of its `Pulumi.<name>.yaml` files, sorted. */
 export function availableStacks(projectDir: string): string[] {
   const dir = stackConfigDir(projectDir);
   if (!fs.existsSync(dir)) return [];
@@ -34,6 +36,7 @@ export function availableStacks(projectDir: string): string[] {
     .sort();
 }
 
+/** Reads `Pulumi.<stack>.yaml` from the stack config directory (the CLI's one stack-file reader, used by plan and render). Throws a CliError naming the file. */
 export function loadStackFile(projectDir: string, stack: string, project: string): StackFile {
   if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new CliError(`--stack: "${stack}" is not a stack name (letters, digits, "-", "_", ".")`);
   const dir = stackConfigDir(projectDir);

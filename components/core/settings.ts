@@ -11,17 +11,38 @@ import {
   type Distro,
 } from "./distro";
 import { fail, show } from "./errors";
+import { POLICY_SPEC_KEYS } from "./policy";
+import { AUDIT_SETTINGS, settingSpec, type SettingSpec } from "./settings-table";
 
+/** How the policy reaches the control-plane nodes: `"selector-files"` (default; RKE2 and K3s) or `"inline"` (RKE2 only). */
 export type Delivery = "selector-files" | "inline";
+/** The kind of policy object on the management cluster: `"secret"` (default) or `"configmap"`. */
 export type SourceKind = "secret" | "configmap";
+/** Audit log line format (`--audit-log-format`): `"json"` (default) or `"legacy"`. */
 export type LogFormat = "json" | "legacy";
 
-export const DELIVERIES: readonly Delivery[] = ["selector-files", "inline"];
-export const SOURCE_KINDS: readonly SourceKind[] = ["secret", "configmap"];
-export const LOG_FORMATS: readonly LogFormat[] = ["json", "legacy"];
+/** The choices of a string setting, from the settings table. */
+function choicesOf<T extends string>(key: "delivery" | "source" | "format"): readonly T[] {
+  return settingSpec(key).choices as readonly T[];
+}
 
-/** CIS Kubernetes Benchmark 1.2.17-1.2.19 minimums, also RKE2's own defaults. */
-export const CIS_RETENTION = { maxAge: 30, maxBackup: 10, maxSize: 100 } as const;
+/** How the policy reaches the nodes: `"selector-files"` (default) or `"inline"`. */
+export const DELIVERIES: readonly Delivery[] = choicesOf("delivery");
+/** Kinds of policy object: `"secret"` (default) or `"configmap"`. */
+export const SOURCE_KINDS: readonly SourceKind[] = choicesOf("source");
+/** Audit log formats: `"json"` (default) or `"legacy"`. */
+export const LOG_FORMATS: readonly LogFormat[] = choicesOf("format");
+
+/** The policy part of the `audit` argument (checked by the policy resolver). */
+const AUDIT_POLICY_KEYS: readonly string[] = [...POLICY_SPEC_KEYS, "policySource"];
+
+/** The rows of the component's `audit` settings (everything but the policy). */
+const AUDIT_ROWS: readonly SettingSpec[] = AUDIT_SETTINGS.filter((s) => s.group === "audit");
+
+/** The retention settings' CIS Kubernetes Benchmark 1.2.17-1.2.19 minimums (also RKE2's own defaults), e.g. `{ maxAge: 30, ... }`. */
+export const CIS_RETENTION: Readonly<Record<"maxAge" | "maxBackup" | "maxSize", number>> = Object.fromEntries(
+  AUDIT_ROWS.filter((s) => s.cisMinimum !== undefined).map((s) => [s.key, s.cisMinimum!]),
+) as Record<"maxAge" | "maxBackup" | "maxSize", number>;
 
 /** The settings part of the component's `audit` argument (everything but the policy). */
 export interface AuditSettingsInput {
@@ -74,38 +95,13 @@ export interface AuditSettingsInput {
   ignorePsactHash?: boolean;
 }
 
-export interface AuditSettings {
-  enabled: boolean;
+/** The settings of one cluster, validated, with the defaults applied (`{distro}` expanded in paths). */
+export interface AuditSettings extends Required<AuditSettingsInput> {
+  /** The cluster's distribution. */
   distro: Distro;
-  delivery: Delivery;
-  /** Meaningful for selector-files delivery only. */
-  source: SourceKind;
-  /** Where kube-apiserver reads the policy: the delivered file, or for inline delivery the path Rancher writes. */
-  policyPath: string;
-  logPath: string;
-  maxAge: number;
-  maxBackup: number;
-  maxSize: number;
-  format: LogFormat;
-  allowUnsafePolicy: boolean;
-  ignorePsactHash: boolean;
   /** Non-fatal remarks (retention below the CIS minimums). */
   warnings: string[];
 }
-
-const SETTINGS_KEYS: (keyof AuditSettingsInput)[] = [
-  "enabled",
-  "delivery",
-  "source",
-  "policyPath",
-  "logPath",
-  "maxAge",
-  "maxBackup",
-  "maxSize",
-  "format",
-  "allowUnsafePolicy",
-  "ignorePsactHash",
-];
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T, path: string, hint: string): T {
   if (value === undefined) return fallback;
@@ -170,25 +166,18 @@ export function resolveAuditSettings(input: unknown, distro: Distro, path = "aud
     fail(path, `must be an object (e.g. { preset: "recommended" }); got ${show(input)}`);
   }
   const a = (input ?? {}) as Record<string, unknown>;
-  const enabled = bool(a.enabled, true, `${path}.enabled`);
-  const delivery = oneOf<Delivery>(
-    a.delivery,
-    DELIVERIES,
-    "selector-files",
-    `${path}.delivery`,
-    ' ("selector-files" works on RKE2 and K3s; "inline" on RKE2 only)',
-  );
-  const source = oneOf<SourceKind>(a.source, SOURCE_KINDS, "secret", `${path}.source`, ' ("configmap" keeps the policy readable in previews)');
-  const format = oneOf<LogFormat>(a.format, LOG_FORMATS, "json", `${path}.format`, "");
-  const maxAge = positiveInt(a.maxAge, CIS_RETENTION.maxAge, `${path}.maxAge`, "days", CIS_RETENTION.maxAge);
-  const maxBackup = positiveInt(a.maxBackup, CIS_RETENTION.maxBackup, `${path}.maxBackup`, "files", CIS_RETENTION.maxBackup);
-  const maxSize = positiveInt(a.maxSize, CIS_RETENTION.maxSize, `${path}.maxSize`, "megabytes", CIS_RETENTION.maxSize);
-  const allowUnsafePolicy = bool(a.allowUnsafePolicy, false, `${path}.allowUnsafePolicy`);
-  const ignorePsactHash = bool(a.ignorePsactHash, true, `${path}.ignorePsactHash`);
+  const at = (key: string) => (path ? `${path}.${key}` : key);
+  const value: Record<string, unknown> = {};
+  for (const row of AUDIT_ROWS) {
+    if (row.type === "boolean") value[row.key] = bool(a[row.key], row.default as boolean, at(row.key));
+    else if (row.type === "integer") value[row.key] = positiveInt(a[row.key], row.default as number, at(row.key), row.unit ?? "", row.default as number);
+    else if (row.choices) value[row.key] = oneOf(a[row.key], row.choices, row.default as string, at(row.key), row.hint ?? "");
+  }
+  const { enabled, delivery } = value as { enabled: boolean; delivery: Delivery };
 
   if (enabled && delivery === "inline" && distro === "k3s") {
     fail(
-      `${path}.delivery`,
+      at("delivery"),
       'delivery "inline" does not work on K3s: Rancher silently drops the "audit-policy-file" config key for K3s clusters (K3s has no such option in Rancher\'s KDM data), so the policy would never reach the nodes; use delivery "selector-files" (the default), which works on RKE2 and K3s',
     );
   }
@@ -197,46 +186,63 @@ export function resolveAuditSettings(input: unknown, distro: Distro, path = "aud
   if (delivery === "inline") {
     if (a.policyPath !== undefined) {
       fail(
-        `${path}.policyPath`,
+        at("policyPath"),
         `is not used with delivery "inline": Rancher writes the policy to ${inlinePolicyPath(distro)} itself; remove policyPath, or use delivery "selector-files" to choose the path`,
       );
     }
     policyPath = inlinePolicyPath(distro);
   } else {
     const raw = a.policyPath === undefined ? defaultPolicyPath(distro) : a.policyPath;
-    policyPath = checkNodePath(typeof raw === "string" ? expandDistro(raw, distro) : raw, `${path}.policyPath`, defaultPolicyPath(distro));
+    policyPath = checkNodePath(typeof raw === "string" ? expandDistro(raw, distro) : raw, at("policyPath"), defaultPolicyPath(distro));
     const reserved = reservedNodePath(policyPath, distro);
-    if (reserved) fail(`${path}.policyPath`, `${show(policyPath)} is not allowed: ${reserved}; use e.g. "${defaultPolicyPath(distro)}"`);
+    if (reserved) fail(at("policyPath"), `${show(policyPath)} is not allowed: ${reserved}; use e.g. "${defaultPolicyPath(distro)}"`);
   }
   const rawLog = a.logPath === undefined ? defaultLogPath(distro) : a.logPath;
-  const logPath = checkNodePath(typeof rawLog === "string" ? expandDistro(rawLog, distro) : rawLog, `${path}.logPath`, defaultLogPath(distro));
+  const logPath = checkNodePath(typeof rawLog === "string" ? expandDistro(rawLog, distro) : rawLog, at("logPath"), defaultLogPath(distro));
   const reservedLog = reservedNodePath(logPath, distro);
-  if (reservedLog) fail(`${path}.logPath`, `${show(logPath)} is not allowed: ${reservedLog}, and kube-apiserver would write audit events into it; use e.g. "${defaultLogPath(distro)}"`);
+  if (reservedLog) fail(at("logPath"), `${show(logPath)} is not allowed: ${reservedLog}, and kube-apiserver would write audit events into it; use e.g. "${defaultLogPath(distro)}"`);
   if (logPath === policyPath) {
-    fail(`${path}.logPath`, `must not be the policy path (${show(policyPath)}): kube-apiserver would write its audit log over the policy file; use e.g. "${defaultLogPath(distro)}"`);
+    fail(at("logPath"), `must not be the policy path (${show(policyPath)}): kube-apiserver would write its audit log over the policy file; use e.g. "${defaultLogPath(distro)}"`);
   }
 
   const warnings: string[] = [];
   if (enabled) {
-    const low = (["maxAge", "maxBackup", "maxSize"] as const).filter((k) => {
-      const v = { maxAge, maxBackup, maxSize }[k];
-      return v < CIS_RETENTION[k];
-    });
+    const low = (Object.keys(CIS_RETENTION) as (keyof typeof CIS_RETENTION)[]).filter((k) => (value[k] as number) < CIS_RETENTION[k]);
     if (low.length > 0) {
-      warnings.push(
-        `${low.map((k) => `${path}.${k}`).join(", ")} below the CIS minimums (maxAge 30, maxBackup 10, maxSize 100): fine for development, not for a CIS-scanned cluster`,
-      );
+      const minimums = Object.entries(CIS_RETENTION).map(([k, v]) => `${k} ${v}`).join(", ");
+      warnings.push(`${low.map(at).join(", ")} below the CIS minimums (${minimums}): fine for development, not for a CIS-scanned cluster`);
     }
   }
 
+  const known = [...AUDIT_ROWS.map((r) => r.key), ...AUDIT_POLICY_KEYS];
   for (const key of Object.keys(a)) {
-    if (!(SETTINGS_KEYS as string[]).includes(key) && !POLICY_KEYS.includes(key)) {
-      fail(`${path}.${key}`, `is not a known audit setting; known: ${[...SETTINGS_KEYS, ...POLICY_KEYS].join(", ")}`);
-    }
+    if (!known.includes(key)) fail(at(key), `is not a known audit setting; known: ${known.join(", ")}`);
   }
 
-  return { enabled, distro, delivery, source, policyPath, logPath, maxAge, maxBackup, maxSize, format, allowUnsafePolicy, ignorePsactHash, warnings };
+  return { ...(value as Omit<AuditSettings, "distro" | "policyPath" | "logPath" | "warnings">), distro, policyPath, logPath, warnings };
 }
 
-/** The policy part of the `audit` argument (checked by the policy resolver). */
-export const POLICY_KEYS = ["preset", "policy", "prependRules", "appendRules", "omitStages", "omitManagedFields", "policySource"];
+/** A distribution whose control-plane nodes write the audit log. */
+export type LogDistribution = Distro | "rke1";
+
+/** Where and how a cluster's kube-apiserver writes its audit log: what a log shipper needs to read it. */
+export interface AuditLogLocation {
+  /** The distribution: `"rke2"`, `"k3s"` (Rancher or standalone) or `"rke1"`. */
+  distribution: LogDistribution;
+  /** Absolute path of the audit log on the control-plane nodes, `{distro}` expanded, e.g. `/var/lib/rancher/rke2/server/logs/audit.log`. */
+  logPath: string;
+  /** Line format: `"json"` (one audit.k8s.io/v1 Event per line) or `"legacy"`. */
+  format: LogFormat;
+}
+
+/**
+ * The audit log of a cluster from its resolved settings (AuditPlan.settings of AuditedCluster,
+ * ResolvedStandaloneAudit.settings of the RKE2 and RKE1 targets): the one place log shipping and
+ * alerting read the log path, format and distribution from.
+ *
+ * @example auditLogLocation(planAudit(args).settings, "rke2") // { distribution: "rke2", logPath: "/var/lib/rancher/rke2/server/logs/audit.log", format: "json" }
+ */
+export function auditLogLocation(settings: Pick<AuditSettings, "logPath" | "format">, distribution: LogDistribution): AuditLogLocation {
+  const logPath = distribution === "rke1" ? settings.logPath : expandDistro(settings.logPath, distribution);
+  return { distribution, logPath, format: settings.format };
+}

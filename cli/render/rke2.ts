@@ -2,8 +2,8 @@
  * `npm run cli -- render rke2 ...`: the files for people who manage their RKE2 servers with other
  * tools (Ansible, cloud-init, images). The same bytes, checks and defaults as Rke2ServerAudit.
  */
-import { renderRke2ServerFiles } from "./render";
-import { outputPathFor, renameForCli, resolveRenderInput, type RenderCliOptions, type RenderedFile } from "./render-target";
+import { renderRke2ServerFiles } from "../../components/rke2/render";
+import { outputPathFor, renameForCli, resolveRenderInput, type RenderCliOptions, type RenderedFile } from "./input";
 
 /**
  * The policy file and the drop-in, at their node paths inside the output directory

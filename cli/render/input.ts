@@ -9,15 +9,21 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse as parseYaml } from "yaml";
-import { CONFIG_KEYS, ConfigError, parseStackConfig, PROJECT } from "../program";
-import { AuditConfigError, fail, show } from "../rancher/errors";
-import { expandDistro } from "../rancher/settings";
-import type { LogFormat } from "../rancher/settings";
-import type { StandaloneAuditOptions } from "./options";
+import { AuditConfigError, fail, show, type SettingNamer } from "../../components/core/errors";
+import { expandDistro } from "../../components/core/settings";
+import { AUDIT_SETTINGS, settingSpec } from "../../components/core/settings-table";
+import type { StandaloneAuditOptions } from "../../components/core/standalone";
+import { parseStackConfig, PROJECT } from "../../program";
+import { loadStackFile } from "../stack-file";
+
+/** The settings `render` takes as options (`--max-age`, ...): the table's rows with a CLI option, but the policy choice. */
+const OPTION_SETTINGS = AUDIT_SETTINGS.filter((s): s is Extract<(typeof AUDIT_SETTINGS)[number], { cliOption: string }> => "cliOption" in s && s.group === "audit");
+
+/** The settings options of `render` with their CLI option (`{ key: "maxAge", cliOption: "max-age", ... }`). */
+export const RENDER_SETTINGS: readonly { key: (typeof OPTION_SETTINGS)[number]["key"]; cliOption: string; type: string }[] = OPTION_SETTINGS;
 
 /** The options of `render rke2` / `render rke1`, as the CLI parsed them. */
-export interface RenderCliOptions {
+export type RenderCliOptions = {
   /** Directory of the Pulumi project (holds Pulumi.yaml and the stack files). */
   projectDir: string;
   /** Directory relative `policyFile` paths are resolved against. Default: projectDir. */
@@ -28,23 +34,12 @@ export interface RenderCliOptions {
   preset?: string;
   /** `--policy FILE`: an audit.k8s.io/v1 Policy file (YAML or JSON). */
   policyFile?: string;
-  /** `--policy-path P` (RKE2 only: RKE1 fixes the path). */
-  policyPath?: string;
-  /** `--log-path P`. */
-  logPath?: string;
-  /** `--max-age N` (days). */
-  maxAge?: number | string;
-  /** `--max-backup N` (files). */
-  maxBackup?: number | string;
-  /** `--max-size N` (megabytes). */
-  maxSize?: number | string;
-  /** `--format json|legacy`. */
-  format?: string;
-  /** `--allow-unsafe-policy`. */
-  allowUnsafePolicy?: boolean;
   /** `--kubernetes-version V`, for version-specific policy checks. */
   kubernetesVersion?: string;
-}
+} & {
+  /** The settings options (`--log-path P`, `--max-age N`, ...; `--policy-path` is RKE2 only): numbers may be given as text. */
+  [K in (typeof OPTION_SETTINGS)[number]["key"]]?: K extends "allowUnsafePolicy" ? boolean : string | number;
+};
 
 /** One file to write, `path` relative to the output directory. */
 export interface RenderedFile {
@@ -54,26 +49,19 @@ export interface RenderedFile {
   mode?: number;
 }
 
-/** The flag for each option key (and for the keys the Rancher helpers name). */
+/** The flag for each option key (and for the keys the settings checks name), from the settings table. */
 export const RENDER_FLAGS: Readonly<Record<string, string>> = {
   stack: "--stack",
-  preset: "--preset",
+  ...Object.fromEntries(AUDIT_SETTINGS.flatMap((s) => ("cliOption" in s ? [[s.key, `--${s.cliOption}`]] : []))),
   policy: "--policy",
-  policyFile: "--policy",
   prependRules: "--policy",
   appendRules: "--policy",
   omitStages: "--policy",
   omitManagedFields: "--policy",
-  policyPath: "--policy-path",
-  logPath: "--log-path",
-  maxAge: "--max-age",
-  maxBackup: "--max-backup",
-  maxSize: "--max-size",
-  format: "--format",
-  allowUnsafePolicy: "--allow-unsafe-policy",
   kubernetesVersion: "--kubernetes-version",
 };
 
+/** The render options as StandaloneAuditOptions, with where each value came from. */
 export interface ResolvedRenderInput {
   options: StandaloneAuditOptions;
   kubernetesVersion?: string;
@@ -83,67 +71,48 @@ export interface ResolvedRenderInput {
   stackFile?: string;
 }
 
-/** Rewrites an AuditConfigError from the option names to the user's names (flags, stack keys). */
+/** Each flag with its value placeholder, as help texts write it (`--policy FILE`, `--max-age N`). */
+const FLAG_USAGE: Readonly<Record<string, string>> = {
+  ...Object.fromEntries(AUDIT_SETTINGS.flatMap((s) => ("cliOption" in s ? [[s.key, "cliValue" in s ? `--${s.cliOption} ${s.cliValue}` : `--${s.cliOption}`]] : []))),
+  policy: `--policy ${settingSpec("policyFile").cliValue}`,
+};
+
+/** Names the settings a message mentions as the flags that set them. */
+function cliNamer(): SettingNamer {
+  return {
+    name: (setting) => FLAG_USAGE[setting] ?? RENDER_FLAGS[setting] ?? setting,
+    assign: (setting, value) => {
+      const flag = RENDER_FLAGS[setting] ?? setting;
+      return value === true ? `pass ${flag}` : `pass ${flag} ${String(value)}`;
+    },
+  };
+}
+
+/** Runs `fn`, naming the option of an AuditConfigError as the user gave it (a flag or a stack key). */
 export function renameForCli<T>(origin: Readonly<Record<string, string>>, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
     if (!(e instanceof AuditConfigError)) throw e;
     const key = e.path.split(/[.[]/)[0];
-    const name = origin[key] ?? RENDER_FLAGS[key] ?? e.path;
-    // The Rancher helpers' fix hints name the option; say the flag instead.
-    const detail = e.detail
-      .replace(/set allowUnsafePolicy: true to deploy it anyway/g, `pass ${RENDER_FLAGS.allowUnsafePolicy} to render it anyway`)
-      .replace(/give your own policy in policy\b/g, `give your own policy with ${RENDER_FLAGS.policy} FILE`);
-    throw e.withPath(name, detail);
+    throw e.renamed(origin[key] ?? RENDER_FLAGS[key] ?? e.path, cliNamer());
   }
 }
 
-function stackFileOf(projectDir: string, env: string): string {
-  if (typeof env !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(env)) {
-    fail("--stack", `must be a stack name such as "prod" (letters, digits, "-", "_", "."), naming stacks/Pulumi.<name>.yaml; got ${show(env)}`);
-  }
-  let configDir = ".";
-  const projectFile = path.join(projectDir, "Pulumi.yaml");
-  if (fs.existsSync(projectFile)) {
-    const project = parseYaml(fs.readFileSync(projectFile, "utf8")) as Record<string, unknown> | null;
-    if (project && typeof project.stackConfigDir === "string") configDir = project.stackConfigDir;
-  }
-  return path.join(projectDir, configDir, `Pulumi.${env}.yaml`);
-}
-
-/** The `rancher-audit:` keys of a stack file, validated by the program's parser. */
+/** The `rancher-audit:` keys of a stack file (the CLI's one stack-file reader), validated by the program's parser. */
 function readStack(projectDir: string, env: string): { file: string; config: ReturnType<typeof parseStackConfig> } {
-  const file = stackFileOf(projectDir, env);
-  const rel = path.relative(projectDir, file);
-  let text: string;
+  const sf = loadStackFile(projectDir, env, PROJECT);
+  const rel = path.relative(projectDir, sf.file);
   try {
-    text = fs.readFileSync(file, "utf8");
+    return { file: rel, config: parseStackConfig(sf.values, { projectDir }) };
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    fail("--stack", `cannot read ${rel} (${code === "ENOENT" ? "no such file" : (code ?? (e as Error).message)}); give the name of an existing stack (the part between "Pulumi." and ".yaml")`);
-  }
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (e) {
-    fail("--stack", `${rel} is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
-  }
-  const config = (doc as { config?: unknown } | null)?.config;
-  const values: Record<string, unknown> = {};
-  if (config !== null && typeof config === "object" && !Array.isArray(config)) {
-    for (const [k, v] of Object.entries(config)) if (k.startsWith(`${PROJECT}:`)) values[k] = v;
-  }
-  try {
-    return { file: rel, config: parseStackConfig(values, { projectDir }) };
-  } catch (e) {
-    if (e instanceof ConfigError) throw new AuditConfigError("--stack", `${rel}: ${e.message}`);
+    if (e instanceof AuditConfigError) throw new AuditConfigError("--stack", `${rel}: ${e.message}`);
     throw e;
   }
 }
 
 /** A numeric flag: digits become a number; anything else is passed on for the checker to refuse by name. */
-function numberFlag(value: number | string | undefined): unknown {
+function numberFlag(value: unknown): unknown {
   if (typeof value === "string" && /^\s*\d+\s*$/.test(value)) return Number(value);
   return value;
 }
@@ -181,7 +150,8 @@ export function resolveRenderInput(o: RenderCliOptions, target: "rke2" | "rke1")
       options.preset = config.preset;
       origin.preset = from("preset");
     }
-    for (const key of ["maxAge", "maxBackup", "maxSize", "format", "allowUnsafePolicy"] as const) {
+    for (const { key } of OPTION_SETTINGS) {
+      if (key === "policyPath" || key === "logPath") continue;
       options[key] = config[key];
       origin[key] = from(key);
     }
@@ -190,7 +160,7 @@ export function resolveRenderInput(o: RenderCliOptions, target: "rke2" | "rke1")
       options.logPath = expandDistro(config.logPath, "rke2");
       origin.policyPath = from("policyPath");
       origin.logPath = from("logPath");
-    } else if (config.logPath !== CONFIG_KEYS.logPath.default) {
+    } else if (config.logPath !== settingSpec("logPath").default) {
       // RKE1 has its own default log path; a stack's explicit one is used (and checked).
       options.logPath = config.logPath;
       origin.logPath = `${from("logPath")} (override it with --log-path)`;
@@ -208,21 +178,12 @@ export function resolveRenderInput(o: RenderCliOptions, target: "rke2" | "rke1")
     origin.policy = `--policy ${o.policyFile}`;
   }
 
-  const flags: [keyof RenderCliOptions, string][] = [
-    ["policyPath", "policyPath"],
-    ["logPath", "logPath"],
-    ["maxAge", "maxAge"],
-    ["maxBackup", "maxBackup"],
-    ["maxSize", "maxSize"],
-    ["format", "format"],
-    ["allowUnsafePolicy", "allowUnsafePolicy"],
-  ];
-  for (const [flag, key] of flags) {
-    if (o[flag] === undefined) continue;
-    options[key] = flag === "maxAge" || flag === "maxBackup" || flag === "maxSize" ? numberFlag(o[flag] as number | string) : o[flag];
+  for (const { key, type } of OPTION_SETTINGS) {
+    if (o[key] === undefined) continue;
+    options[key] = type === "integer" ? numberFlag(o[key]) : o[key];
     origin[key] = RENDER_FLAGS[key];
   }
-  return { options: options as StandaloneAuditOptions & { format?: LogFormat }, kubernetesVersion: o.kubernetesVersion, origin, stackFile };
+  return { options: options as StandaloneAuditOptions, kubernetesVersion: o.kubernetesVersion, origin, stackFile };
 }
 
 /** A node path as a path inside the output directory (`/etc/rancher/rke2/x` becomes `etc/rancher/rke2/x`). */

@@ -7,31 +7,20 @@
  *   sets is deduplicated when the values agree and refused when they differ, naming both values;
  * - the component's flags follow in a fixed order.
  */
-import { fail } from "./errors";
+import { fail, type DetailPart } from "./errors";
 import type { AuditSettings } from "./settings";
+import { FLAG_SETTINGS, type SettingKey } from "./settings-table";
 
-/** The audit flags the component sets, in the order it writes them. */
-export const AUDIT_FLAGS = [
-  "audit-policy-file",
-  "audit-log-path",
-  "audit-log-maxage",
-  "audit-log-maxbackup",
-  "audit-log-maxsize",
-  "audit-log-format",
-] as const;
+/** The audit flags the component sets, in the order it writes them (the settings table's flag rows). */
+export const AUDIT_FLAGS: readonly AuditFlag[] = FLAG_SETTINGS.map((s) => s.flag);
 
-export type AuditFlag = (typeof AUDIT_FLAGS)[number];
+/** A kube-apiserver audit flag the component sets, e.g. `"audit-log-maxbackup"`. */
+export type AuditFlag = (typeof FLAG_SETTINGS)[number]["flag"];
 
-/** The `audit.*` argument that sets each flag, for error messages. */
-export const FLAG_ARGUMENT: Record<AuditFlag, string> = {
-  "audit-policy-file": "audit.policyPath",
-  "audit-log-path": "audit.logPath",
-  "audit-log-maxage": "audit.maxAge",
-  "audit-log-maxbackup": "audit.maxBackup",
-  "audit-log-maxsize": "audit.maxSize",
-  "audit-log-format": "audit.format",
-};
+/** The setting that sets each flag, for error messages. */
+export const FLAG_SETTING: Readonly<Record<AuditFlag, SettingKey>> = Object.fromEntries(FLAG_SETTINGS.map((s) => [s.flag, s.key])) as Record<AuditFlag, SettingKey>;
 
+/** A kube-apiserver argument split into name and value. */
 export interface ParsedArg {
   /** The flag name without leading dashes. */
   name: string;
@@ -51,22 +40,15 @@ export function parseArg(raw: string): ParsedArg {
 
 /** The audit flags for the given settings, in AUDIT_FLAGS order. `withPolicyFile: false` leaves out `audit-policy-file` (inline delivery: RKE2 sets it from its own config key). */
 export function auditFlags(settings: AuditSettings, withPolicyFile: boolean): string[] {
-  const values: Record<AuditFlag, string> = {
-    "audit-policy-file": settings.policyPath,
-    "audit-log-path": settings.logPath,
-    "audit-log-maxage": String(settings.maxAge),
-    "audit-log-maxbackup": String(settings.maxBackup),
-    "audit-log-maxsize": String(settings.maxSize),
-    "audit-log-format": settings.format,
-  };
-  return AUDIT_FLAGS.filter((f) => withPolicyFile || f !== "audit-policy-file").map((f) => `${f}=${values[f]}`);
+  return FLAG_SETTINGS.filter((s) => withPolicyFile || s.flag !== "audit-policy-file").map((s) => `${s.flag}=${String(settings[s.key])}`);
 }
 
+/** A flag the component sets, and the fix to tell users whose own value for it differs. */
 export interface ManagedFlag {
   /** "name=value" as the component writes it. */
   arg: string;
   /** What to tell the user when their own value for this flag differs. */
-  fix: string;
+  fix: string | readonly DetailPart[];
 }
 
 /**
@@ -85,7 +67,7 @@ export function withoutManaged(userArgs: readonly string[], managed: readonly Ma
     }
     const want = parseArg(mine.arg).value;
     if (arg.value !== want) {
-      fail(`${path}[${i}]`, `"${raw}" conflicts with "${mine.arg}" that the component sets; ${mine.fix}`);
+      fail(`${path}[${i}]`, [`"${raw}" conflicts with "${mine.arg}" that the component sets; `, ...(typeof mine.fix === "string" ? [mine.fix] : mine.fix)]);
     }
   });
   return out;

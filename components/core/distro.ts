@@ -1,11 +1,13 @@
 /**
  * Which Kubernetes distribution a Rancher-provisioned cluster runs, and the facts that follow from
  * it: default paths, the control-plane machine selector, the path Rancher's webhook mounts the Pod
- * Security Admission configuration at. Facts and sources: ../shared/research/rancher.md §1, §3, §5, §7.
+ * Security Admission configuration at. Sources: Rancher's provisioning code (https://github.com/rancher/rancher/tree/main/pkg/capr)
+ * and webhook (https://github.com/rancher/webhook).
  */
 import { parseKubernetesVersion } from "../audit-policy";
 import { fail, show } from "./errors";
 
+/** The distribution of a Rancher-provisioned cluster: `"rke2"` or `"k3s"`. */
 export type Distro = "rke2" | "k3s";
 
 /** The CAPI Machine label Rancher sets on control-plane machines (pkg/capr/common.go). */
@@ -66,3 +68,8 @@ export const ADMISSION_CONFIG_FLAG = "admission-control-config-file";
 export function inlinePolicyPath(distro: Distro): string {
   return `/var/lib/rancher/${distro}/etc/config-files/audit-policy-file`;
 }
+
+/** The only host directory RKE1 bind-mounts into kube-apiserver for audit logs. */
+export const RKE1_LOG_DIR = "/var/log/kube-audit";
+/** RKE1's default audit log path (rancher/rke `services.kube-api.audit_log.configuration.path`). */
+export const RKE1_DEFAULT_LOG_PATH = "/var/log/kube-audit/audit-log.json";

@@ -2,12 +2,13 @@
  * `npm run cli -- render rke1 ...`: the audit_log block for RKE1, in the two forms users need.
  * The same checks and policy options as every other target.
  */
-import { fail } from "../rancher/errors";
-import { renameForCli, resolveRenderInput, type RenderCliOptions, type RenderedFile } from "../rke2/render-target";
-import { renderRke1AuditLog, RKE1_POLICY_PATH } from "./render";
+import { fail } from "../../components/core/errors";
+import { renameForCli, resolveRenderInput, type RenderCliOptions, type RenderedFile } from "./input";
+import { renderRke1AuditLog, RKE1_POLICY_PATH } from "../../components/rke1/render";
 
 /** File names in the output directory (snippets to merge, never named like the user's own cluster.yml). */
 export const RKE1_CLUSTER_YML_FILE = "cluster-audit.yml";
+/** Output file name of the snippet for a Rancher-managed RKE1 cluster's YAML. */
 export const RKE1_RANCHER_YAML_FILE = "rancher-cluster-audit.yaml";
 
 /**

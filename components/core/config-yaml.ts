@@ -11,6 +11,7 @@ import { GO_YAML } from "../audit-policy/goyaml";
 import { sortKeysDeep } from "../audit-policy/render";
 import { fail, show } from "./errors";
 
+/** An RKE2/K3s config document as a plain mapping (`{ "kube-apiserver-arg": [...] }`). */
 export type ConfigMap = Record<string, unknown>;
 
 /** Parses a config YAML string into a plain mapping; `undefined`/empty text gives `{}`. */
