@@ -5,11 +5,11 @@
  * in `parseStackConfig`, before anything is registered, naming the key `rancher-audit:<key>` and
  * the fix.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parseKubernetesVersion, suggest } from "./audit-policy";
 import { show } from "./rancher/errors";
+import { isInside, readUserFile, UserFileError } from "./user-file";
 import {
   AuditConfigError,
   AuditedCluster,
@@ -349,12 +349,12 @@ export function parseStackConfig(values: Record<string, unknown>, options: { pro
       throw new ConfigError("policyFile", `must be a path inside the project, relative to its directory (e.g. "examples/policies/strict.yaml"); got ${show(config.policyFile)}`);
     }
     const resolved = path.resolve(options.projectDir, config.policyFile);
-    const rel = path.relative(options.projectDir, resolved);
-    if (rel.startsWith("..")) throw new ConfigError("policyFile", `must stay inside the project directory; got ${show(config.policyFile)}`);
+    if (!isInside(options.projectDir, resolved)) throw new ConfigError("policyFile", `must stay inside the project directory; got ${show(config.policyFile)}`);
     try {
-      config.policyText = fs.readFileSync(resolved, "utf8");
+      config.policyText = readUserFile(config.policyFile, resolved, { root: options.projectDir });
     } catch (e) {
-      throw new ConfigError("policyFile", `cannot read ${show(config.policyFile)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); give a path relative to ${options.projectDir}, e.g. "examples/policies/strict.yaml"`);
+      if (!(e instanceof UserFileError)) throw e;
+      throw new ConfigError("policyFile", `cannot read ${show(config.policyFile)} (${e.reason}); give a path relative to ${options.projectDir}, e.g. "examples/policies/strict.yaml"`);
     }
   }
   config.clusters.forEach((c, i) => {

@@ -59,7 +59,8 @@ function typeName(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "a mapping";
-  if (typeof v === "string") return `the string ${JSON.stringify(v)}`;
+  // An excerpt only: a file that is not a policy at all (say /etc/passwd) must not be echoed whole.
+  if (typeof v === "string") return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}${v.length > 40 ? ` (${v.length} characters)` : ""}`;
   return `the ${typeof v} ${String(v)}`;
 }
 

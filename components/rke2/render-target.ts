@@ -13,6 +13,7 @@ import { parse as parseYaml } from "yaml";
 import { CONFIG_KEYS, ConfigError, parseStackConfig, PROJECT } from "../program";
 import { AuditConfigError, fail, show } from "../rancher/errors";
 import { expandDistro } from "../rancher/settings";
+import { readUserFile, UserFileError } from "../user-file";
 import type { LogFormat } from "../rancher/settings";
 import type { StandaloneAuditOptions } from "./options";
 
@@ -200,10 +201,10 @@ export function resolveRenderInput(o: RenderCliOptions, target: "rke2" | "rke1")
   } else {
     const file = path.resolve(o.cwd ?? o.projectDir, String(o.policyFile));
     try {
-      options.policy = fs.readFileSync(file, "utf8");
+      options.policy = readUserFile(String(o.policyFile), file);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      fail("--policy", `cannot read ${show(o.policyFile)} (${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (code ?? (e as Error).message)}); give the path of an audit.k8s.io/v1 Policy file`);
+      if (!(e instanceof UserFileError)) throw e;
+      fail("--policy", `cannot read ${show(o.policyFile)} (${e.reason}); give the path of an audit.k8s.io/v1 Policy file`);
     }
     origin.policy = `--policy ${o.policyFile}`;
   }
