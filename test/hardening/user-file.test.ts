@@ -117,7 +117,7 @@ describe("readUserFile", () => {
       assert.equal(r.code, 2, r.stderr);
       const output = r.stdout + r.stderr;
       assert.ok(output.length < 600, `output is ${output.length} characters: ${output.slice(0, 300)}`);
-      assert.match(output, /got the string "root:x:0:0:root:\/root:\/bin\/bash root:x:0:0\.\.\." \(6399 characters\)/);
+      assert.match(output, /got the string "root:x:0:0:root:\/root:\/bin\/bash root:x:0\.\.\." \(6399 characters\)/);
     });
 
     it("render rke2 --policy refuses a device", async () => {
