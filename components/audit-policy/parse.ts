@@ -104,8 +104,22 @@ interface ParsedText {
   duplicates: PolicyIssue[];
 }
 
+/** The yaml package reports nesting deeper than the JS stack as this RangeError (go-yaml caps nesting too). */
+const STACK_OVERFLOW = "Maximum call stack size exceeded";
+const TOO_DEEP =
+  "the YAML is nested far deeper than any audit policy (the parser ran out of stack); remove the extra nesting";
+
 function parseText(text: string, source: string | undefined): ParsedText {
   if (typeof text !== "string") throw new PolicyError([{ path: "", message: "the policy text must be a string" }], source);
+  try {
+    return parseYamlText(text, source);
+  } catch (e) {
+    if (e instanceof RangeError) throw new PolicyError([{ path: "", message: TOO_DEEP }], source);
+    throw e;
+  }
+}
+
+function parseYamlText(text: string, source: string | undefined): ParsedText {
   const lines = new LineCounter();
   // YAML 1.1 as kube-apiserver's go-yaml reads it: unquoted yes/no/on/off are booleans there too.
   const docs = parseAllDocuments(text, { ...GO_YAML, uniqueKeys: false, lineCounter: lines, prettyErrors: false });
@@ -114,7 +128,8 @@ function parseText(text: string, source: string | undefined): ParsedText {
   for (const d of list) {
     for (const e of d.errors) {
       const pos = lines.linePos(e.pos[0]);
-      syntax.push({ path: "", message: `YAML syntax error: ${e.message.split("\n")[0]}`, line: pos.line, column: pos.col });
+      const message = e.message.includes(STACK_OVERFLOW) ? TOO_DEEP : `YAML syntax error: ${e.message.split("\n")[0]}`;
+      syntax.push({ path: "", message, line: pos.line, column: pos.col });
     }
   }
   if (syntax.length > 0) throw new PolicyError(syntax, source);
