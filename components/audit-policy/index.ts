@@ -9,7 +9,7 @@ export { suggest } from "./decode";
 export { validatePolicy } from "./validate";
 export { evaluatePolicy, compilePolicy, evaluateCompiled, matchingRules, unionStages, invertStages, type CompiledPolicy } from "./evaluate";
 export { renderPolicy, canonicalPolicyObject, sortKeysDeep } from "./render";
-export { requestFromEvent } from "./event";
+export { auditEventProblem, requestFromEvent } from "./event";
 export { parseKubernetesVersion, requireKubernetesVersion, supportsGroupWildcard, type KubernetesVersion } from "./version";
 export { analyzePolicy, BUILTIN_RESOURCES, type AnalyzeOptions, type AnalyzeStats } from "./analyze";
 export { SENSITIVE_KINDS, SENSITIVE_TARGETS, sensitiveBodyLogged, sensitiveTarget, logsSensitiveBody, type SensitiveKind, type SensitiveTarget } from "./sensitive";
