@@ -5,7 +5,7 @@
  */
 export * from "./types";
 export { parsePolicy, decodePolicy, policyFromObject, type ParseOptions, type DecodedPolicy } from "./parse";
-export { suggest } from "./decode";
+export { isDroppedIssue, suggest } from "./decode";
 export { validatePolicy } from "./validate";
 export { evaluatePolicy, compilePolicy, evaluateCompiled, matchingRules, unionStages, invertStages, type CompiledPolicy } from "./evaluate";
 export { renderPolicy, canonicalPolicyObject, sortKeysDeep } from "./render";

@@ -5,7 +5,7 @@
  * with their path, line, column and a "did you mean".
  */
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
-import { decodePolicyValue } from "./decode";
+import { decodePolicyValue, isDroppedIssue, markDropped } from "./decode";
 import { GO_YAML } from "./goyaml";
 import { PolicyError, type Policy, type PolicyIssue, type VersionOptions } from "./types";
 import { ISSUE_LOCATION, validateDecodedPolicy } from "./validate";
@@ -65,7 +65,8 @@ class Located {
     }
     if (offset === undefined) return issue;
     const pos = this.lines.linePos(offset);
-    return { ...issue, line: pos.line, column: pos.col };
+    const located = { ...issue, line: pos.line, column: pos.col };
+    return isDroppedIssue(issue) ? markDropped(located) : located;
   }
 }
 
@@ -80,12 +81,12 @@ function duplicateKeys(doc: Document.Parsed, lines: LineCounter): PolicyIssue[] 
         const here = path ? `${path}.${String(key)}` : String(key);
         if (seen.has(key)) {
           const pos = lines.linePos((pair.key as Node).range?.[0] ?? 0);
-          issues.push({
+          issues.push(markDropped({
             path: here,
             message: `duplicate key "${String(key)}": kube-apiserver keeps only the last one; remove or merge the duplicates`,
             line: pos.line,
             column: pos.col,
-          });
+          }));
         }
         seen.add(key);
         walk(pair.value, here);

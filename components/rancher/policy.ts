@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import {
   analyzePolicy,
   composePolicy,
+  isDroppedIssue,
   isPresetName,
   PolicyError,
   PRESET_NAMES,
@@ -140,7 +141,10 @@ function resolveUncached(
       // Name the argument the issues are about (prependRules, omitStages, ...) when they agree.
       const roots = new Set(e.issues.map((i) => i.path.split(/[.[]/)[0]).filter((r) => r !== ""));
       const at = roots.size === 1 ? `${path ? `${path}.` : ""}${[...roots][0]}` : where;
-      throw new AuditConfigError(at, `the audit policy is not valid; kube-apiserver would refuse to start with it:\n${e.message}`);
+      const header = e.issues.every(isDroppedIssue)
+        ? "the audit policy has keys kube-apiserver would ignore (it loads the policy with a warning, as if they were not there); fix or remove them"
+        : "the audit policy is not valid; kube-apiserver would refuse to start with it";
+      throw new AuditConfigError(at, `${header}:\n${e.message}`);
     }
     if (e instanceof AuditConfigError) throw e;
     throw new AuditConfigError(where, (e as Error).message);
