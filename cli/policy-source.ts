@@ -14,7 +14,7 @@ import {
   PolicyError,
   PRESET_NAMES,
   renderPolicy,
-  requireKubernetesVersion,
+  requireSupportedKubernetesVersion,
   type Policy,
   type PolicyIssue,
 } from "../components/audit-policy";
@@ -43,7 +43,7 @@ export const PRESET_PREFIX = "preset:";
 export function kubernetesVersionOption(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   try {
-    requireKubernetesVersion(value, "--kubernetes-version");
+    requireSupportedKubernetesVersion(value, "--kubernetes-version");
   } catch (e) {
     throw new CliError((e as Error).message);
   }

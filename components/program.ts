@@ -7,7 +7,7 @@
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parseKubernetesVersion, suggest } from "./audit-policy";
+import { parseKubernetesVersion, requireSupportedKubernetesVersion, suggest } from "./audit-policy";
 import { show } from "./rancher/errors";
 import { isInside, readUserFile, UserFileError } from "./user-file";
 import {
@@ -168,6 +168,13 @@ function readClusters(raw: unknown): ClusterConfig[] {
     seen.set(entry.name, i);
     if (typeof entry.kubernetesVersion !== "string") {
       throw new ConfigError(`${key}.kubernetesVersion`, `is required: the Rancher Kubernetes version, e.g. "v1.31.5+rke2r1" or "v1.31.5+k3s1"; got ${show(entry.kubernetesVersion)}`);
+    }
+    if (parseKubernetesVersion(entry.kubernetesVersion)) {
+      try {
+        requireSupportedKubernetesVersion(entry.kubernetesVersion, "");
+      } catch (e) {
+        throw new ConfigError(`${key}.kubernetesVersion`, (e as Error).message.replace(/^: /, ""));
+      }
     }
     for (const k of ["group", "podSecurityAdmissionTemplate"] as const) {
       if (entry[k] !== undefined && (typeof entry[k] !== "string" || entry[k] === "")) throw new ConfigError(`${key}.${k}`, `must be a non-empty string; got ${show(entry[k])}`);
