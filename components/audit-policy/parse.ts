@@ -123,7 +123,7 @@ function parseText(text: string, source: string | undefined): ParsedText {
 function parseYamlText(text: string, source: string | undefined): ParsedText {
   const lines = new LineCounter();
   // YAML 1.1 as kube-apiserver's go-yaml reads it: unquoted yes/no/on/off are booleans there too.
-  const docs = parseAllDocuments(text, { ...GO_YAML, uniqueKeys: false, lineCounter: lines, prettyErrors: false });
+  const docs = parseAllDocuments(text, { ...GO_YAML, uniqueKeys: false, lineCounter: lines, prettyErrors: false, logLevel: "error" });
   const list = Array.isArray(docs) ? docs : [];
   const syntax: PolicyIssue[] = [];
   for (const d of list) {

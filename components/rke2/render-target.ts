@@ -145,7 +145,8 @@ function readStack(projectDir: string, env: string): { file: string; config: Ret
 
 /** A numeric flag: digits become a number; anything else is passed on for the checker to refuse by name. */
 function numberFlag(value: number | string | undefined): unknown {
-  if (typeof value === "string" && /^\s*\d+\s*$/.test(value)) return Number(value);
+  // Past 2^53 a number would round (9007199254740993 -> ...992): left a string, refused as typed.
+  if (typeof value === "string" && /^\s*\d+\s*$/.test(value) && Number.isSafeInteger(Number(value))) return Number(value);
   return value;
 }
 

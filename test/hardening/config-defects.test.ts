@@ -85,3 +85,20 @@ describe("kubernetesVersion outside the supported range (defect 5, version part)
     assert.match(r.stderr, /--kubernetes-version: "v9\.99\.0\+rke2r1" is outside the supported Kubernetes versions/);
   });
 });
+
+describe("CLI numbers (defect 11)", () => {
+  it("--max-size past 2^53 is reported as typed, not rounded", async () => {
+    const r = await cli(["render", "rke2", "--preset", "cis", "--max-size", "9007199254740993"]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /--max-size: must be a whole number of megabytes of at least 1 \(e\.g\. 100\); got "9007199254740993"/);
+  });
+  it("--max-age -1 gets our message naming the flag, not parseArgs' 'ambiguous'", async () => {
+    const r = await cli(["render", "rke2", "--preset", "cis", "--max-age", "-1"]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /--max-age: the value "-1" starts with "-", so it reads as an option; write --max-age=-1/);
+    assert.doesNotMatch(r.stderr, /ambiguous/);
+    const direct = await cli(["render", "rke2", "--preset", "cis", "--max-age=-1"]);
+    assert.equal(direct.code, 2, direct.stderr);
+    assert.match(direct.stderr, /--max-age: must be a whole number of days of at least 1/);
+  });
+});
