@@ -41,6 +41,9 @@ const COMMANDS: Record<string, { summary: string; load: () => CommandModule }> =
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
+/** The error classes (by name) that describe bad user input: PolicyError, AuditConfigError, ConfigError, UserFileError. */
+const USER_INPUT_ERRORS = ["PolicyError", "AuditConfigError", "ConfigError", "UserFileError"];
+
 /** Exit code for an unexpected failure (a bug): distinct from the 0/1/2 the commands promise. */
 export const EXIT_INTERNAL = 3;
 
@@ -85,6 +88,12 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     if (e instanceof CliError) {
       io.stderr.write(`${e.message}\n`);
       return e.exitCode;
+    }
+    // Errors about the user's input that a command did not wrap (they name the input and the fix):
+    // unusable input, not a bug. Matched by name so this start-up path loads none of their modules.
+    if (e instanceof Error && USER_INPUT_ERRORS.includes(e.name)) {
+      io.stderr.write(`${PROGRAM} ${command}: ${e.message}\n`);
+      return EXIT_USAGE;
     }
     io.stderr.write(`${PROGRAM} ${command}: internal error (please report it): ${(e as Error).stack ?? String(e)}\n`);
     return EXIT_INTERNAL;

@@ -7,6 +7,7 @@ import {
   evaluateCompiled,
   invertStages,
   matchingRules,
+  auditEventProblem,
   requestFromEvent,
   type CompiledPolicy,
   type Decision,
@@ -177,7 +178,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
       if (line.trim() === "") return;
       let req: RequestAttributes;
       try {
-        req = requestFromEvent(JSON.parse(line));
+        const event: unknown = JSON.parse(line);
+        const problem = auditEventProblem(event);
+        if (problem !== undefined) throw new Error(problem);
+        req = requestFromEvent(event);
       } catch (e) {
         skip(lineNo, `not an audit event (${(e as Error).message})`);
         return;

@@ -92,7 +92,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
 
   if (outDir !== undefined) {
     const dir = path.resolve(io.cwd, outDir);
-    const written = writePlan(dir, plan);
+    const written = writePlan(dir, plan, outDir);
     out.error(`wrote ${written.length} files to ${path.relative(io.cwd, dir) || "."}: ${written.join(", ")}`);
   }
 

@@ -23,6 +23,7 @@ import {
   evaluateCompiled,
   LEVELS,
   levelAtLeast,
+  auditEventProblem,
   requestFromEvent,
   type CompiledPolicy,
   type Decision,
@@ -252,14 +253,13 @@ export class Replayer {
 
   /** Accounts one request (its final line, or the last line seen of it). */
   private request(event: object, lineNo: number): void {
-    this.result.input.requests++;
-    let req: RequestAttributes;
-    try {
-      req = requestFromEvent(event);
-    } catch (e) {
-      this.malformed(lineNo, (e as Error).message);
+    const problem = auditEventProblem(event);
+    if (problem !== undefined) {
+      this.malformed(lineNo, `not an audit event (${problem})`);
       return;
     }
+    this.result.input.requests++;
+    const req: RequestAttributes = requestFromEvent(event);
     const detected = detectEvents(event);
     const cls = requestClass(req);
     const decisions: Decision[] = [];
