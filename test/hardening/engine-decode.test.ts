@@ -170,7 +170,7 @@ describe("suggest: the one did-you-mean (mutation-tested)", () => {
       ["omitManagedField", "omitManagedFields"],
       ["ab", undefined],
       ["zzzzzz", undefined],
-      ["omitManagedFooBar", undefined],
+      ["somethingElse", undefined],
     ];
     for (const [key, expected] of cases) assert.equal(suggest(key, RULE_KEYS), expected, key);
     assert.equal(suggest("resourcename", ["group", "resources", "resourceNames"]), "resourceNames");
