@@ -74,7 +74,8 @@ describe("decoding: nulls become Go's zero values (mutation-tested)", () => {
       rules: [{ level: "" }, { level: "None", users: [""], resources: [{}, {}] }],
     });
     assert.deepEqual(decode({ rules: null }).policy.rules, []);
-    assert.deepEqual(decode({ rules: [{ level: "None", resources: null }] }).policy.rules, [{ level: "None" }]);
+    const nullResources = decode({ rules: [{ level: "None", resources: null }] });
+    assert.deepEqual([nullResources.errors, nullResources.policy.rules], [[], [{ level: "None" }]]);
   });
 
   it("a null or missing apiVersion and kind are missing when a file needs them", () => {
@@ -133,6 +134,12 @@ describe("decoding: unknown keys (mutation-tested)", () => {
       ["rule", `unknown field "rule" in the policy; did you mean "rules"? ${DROPS} known fields: apiVersion, kind, metadata, omitStages, omitManagedFields, rules)`],
       ["rules[0].verb", `unknown field "verb" in a rule; did you mean "verbs"? ${DROPS} ${KNOWN_RULE})`],
       ["rules[0].zzzzzzzz", `unknown field "zzzzzzzz" in a rule ${DROPS} ${KNOWN_RULE})`],
+    ]);
+  });
+
+  it("a rule field at the policy's level is an unknown policy field, not one under a resources entry", () => {
+    assert.deepEqual(decode({ level: "None", rules: [] }).dropped, [
+      ["level", `unknown field "level" in the policy ${DROPS} known fields: apiVersion, kind, metadata, omitStages, omitManagedFields, rules)`],
     ]);
   });
 

@@ -86,6 +86,16 @@ describe("parsePolicy: issues located and ordered (mutation-tested)", () => {
     );
   });
 
+  it("locates an issue under an alias at the aliasing key", () => {
+    assert.deepEqual(
+      parseIssues(`${HEAD}omitStages: &stages [Bogus]\nrules:\n- level: None\n  omitStages: *stages\n`).map((i) => [i.path, i.line, i.column]),
+      [
+        ["omitStages[0]", 3, 22],
+        ["rules[0].omitStages[0]", 6, 3],
+      ],
+    );
+  });
+
   it("locates the zero rule of a bare list item at the item", () => {
     assert.deepEqual(parseIssues(`${HEAD}rules:\n- level: None\n-\n`), [{ path: "rules[1].level", message: "Required value", line: 5, column: 2 }]);
   });
