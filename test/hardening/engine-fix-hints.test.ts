@@ -27,6 +27,7 @@ describe("fix hints beside kube-apiserver's messages (defect 11)", () => {
     ]);
     assert.equal(issues([{ level: "Metadata", resources: [{ group: "networking.k8s.io/v1beta1" }] }])[0].hint, 'an API group has no version: write group: "networking.k8s.io" (drop "/v1beta1")');
     assert.equal(issues([{ level: "Metadata", resources: [{ group: "core/v1" }] }])[0].hint, 'an API group has no version, and the core group is written "": write group: "" (drop "core/v1")');
+    assert.equal(issues([{ level: "Metadata", resources: [{ group: "/v1" }] }])[0].hint, 'an API group has no version, and the core group is written "": write group: "" (drop "/v1")');
     assert.equal(issues([{ level: "Metadata", resources: [{ group: "Apps" }] }])[0].hint, 'API groups are lower case: write group: "apps"');
     assert.equal(issues([{ level: "Metadata", resources: [{ group: "-apps" }] }])[0].hint, undefined);
   });
