@@ -3,6 +3,7 @@
  * rancher-audit: the offline tool. `run(argv, io)` is the whole CLI (tests call it in-process);
  * running this file runs it on the process's argv and streams.
  */
+import * as nodeModule from "node:module";
 import { CliError, EXIT_OK, EXIT_USAGE, PROGRAM } from "./args";
 import { processIo, type Io } from "./io";
 import { packageVersion } from "./paths";
@@ -91,7 +92,11 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
   }
 }
 
-if (require.main === module) {
+/** Runs the CLI on the process's argv and streams (the package `bin` and ./rancher-audit call this). */
+export function main(): void {
+  // Node 22.1+ keeps the compiled code of the modules on disk between runs, which shortens every
+  // start after the first; Node 20 has no compile cache and starts as before.
+  (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
     throw e;
@@ -106,3 +111,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) main();

@@ -8,10 +8,7 @@ import * as path from "node:path";
 import { CliError, EXIT_FINDINGS, EXIT_OK, flag, str, type CommandSpec, parseOrHelp } from "../args";
 import { Out, type Io } from "../io";
 import { findProjectDir } from "../paths";
-import { ConfigError, parseStackConfig, PROJECT } from "../../components/program";
-import { collectPlan, type Plan } from "../plan/collect";
-import { renderDiff } from "../plan/diff";
-import { planJson, planPolicies, renderPlanText, writePlan } from "../plan/render";
+import type { Plan } from "../plan/collect";
 import { loadStackFile } from "../plan/stack";
 
 export const spec: CommandSpec = {
@@ -39,8 +36,23 @@ export const spec: CommandSpec = {
   examples: ["npm run plan -- --stack dev", "rancher-audit plan --stack prod --out out/prod", "rancher-audit plan --stack prod --diff dev", "rancher-audit plan --stack prod --diff out/prod/plan.json"],
 };
 
+/**
+ * The program, the mock engine and the plan's renderers, loaded on first use: they load
+ * @pulumi/pulumi and the provider SDKs, most of a second of CPU that `plan --help` and usage
+ * errors need not pay.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const planning = () => ({
+  ...(require("../../components/program") as typeof import("../../components/program")),
+  ...(require("../plan/collect") as typeof import("../plan/collect")),
+  ...(require("../plan/diff") as typeof import("../plan/diff")),
+  ...(require("../plan/render") as typeof import("../plan/render")),
+});
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 /** Plans a stack: stack file → parseStackConfig → buildStack under mocks. Config errors are CliErrors (exit 2). */
 export async function planStackOffline(projectDir: string, stack: string): Promise<{ plan: Plan; file: string }> {
+  const { ConfigError, parseStackConfig, PROJECT, collectPlan } = planning();
   const sf = loadStackFile(projectDir, stack, PROJECT);
   let config;
   try {
@@ -85,6 +97,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const outDir = str(args.values, "out");
 
   const { plan, file } = await planStackOffline(projectDir, stack);
+  const { planJson, planPolicies, renderDiff, renderPlanText, writePlan } = planning();
   const policies = planPolicies(plan);
 
   if (flag(args.values, "json")) out.print(planJson(plan).trimEnd());
