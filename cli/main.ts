@@ -53,11 +53,13 @@ export function mainHelp(): string {
     "Usage:",
     `  ${PROGRAM} <command> [options]`,
     `  ${PROGRAM} <command> --help`,
+    `  ${PROGRAM} --version (-v)`,
     "",
     "Commands:",
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`),
     "",
-    "Exit codes: 0 ok; 1 findings of severity error (the policy is unsafe); 2 unusable input or a usage error.",
+    "Exit codes: 0 ok; 1 findings of severity error (the policy is unsafe); 2 unusable input or a usage error;",
+    "3 an internal error (a bug: the message asks you to report it).",
     "Colours are used only on a terminal and never when NO_COLOR is set.",
     "",
   ].join("\n");
@@ -70,7 +72,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     (command === undefined ? io.stderr : io.stdout).write(mainHelp());
     return command === undefined ? EXIT_USAGE : EXIT_OK;
   }
-  if (command === "--version" || command === "-V") {
+  if (command === "--version" || command === "-v" || command === "-V") {
     io.stdout.write(`${packageVersion()}\n`);
     return EXIT_OK;
   }

@@ -19,6 +19,7 @@ import {
   type Policy,
   type PolicyIssue,
 } from "../components/audit-policy";
+import { shownPath } from "./paths";
 import { CliError } from "./args";
 import type { Io } from "./io";
 
@@ -74,7 +75,7 @@ export async function readPolicySource(spec: string, io: Io): Promise<PolicySour
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     const why = err.code === "ENOENT" ? "no such file" : err.code === "EISDIR" ? "is a directory" : err.message;
-    throw new CliError(`cannot read policy ${spec}: ${why}${err.code === "ENOENT" && !spec.includes("/") && !spec.includes(".") ? ` (for a preset write preset:${spec})` : ""}`);
+    throw new CliError(`cannot read policy ${shownPath(spec, file)}: ${why}${err.code === "ENOENT" && !spec.includes("/") && !spec.includes(".") ? ` (for a preset write preset:${spec})` : ""}`);
   }
 }
 

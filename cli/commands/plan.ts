@@ -7,14 +7,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CliError, EXIT_FINDINGS, EXIT_OK, flag, str, type CommandSpec, parseOrHelp } from "../args";
 import { Out, type Io } from "../io";
-import { findProjectDir } from "../paths";
+import { findProjectDir, shownPath } from "../paths";
 import type { Plan } from "../plan/collect";
-import { loadStackFile } from "../plan/stack";
+import { loadStackFile, stackFilePath } from "../plan/stack";
 
 export const spec: CommandSpec = {
   name: "plan",
   summary: "run the Pulumi program offline for a stack and show what it would hand the providers",
-  usage: ["plan --stack <env> [--out DIR] [--diff <env | plan.json>] [--json]"],
+  usage: ["plan --stack <env> [--out DIR] [--diff <env | plan.json>] [--json] [--project-dir DIR]"],
   description: [
     "Loads stacks/Pulumi.<env>.yaml, checks its rancher-audit:* settings exactly as the program does, and runs the program's own buildStack under Pulumi's mock monitor (no Pulumi CLI, Rancher server or credentials). Prints the resources with their inputs (Secret data in clear: the audit policy is not secret), the delivered policy, the kube-apiserver flags, which machines a change restarts, and the safety findings.",
     "--out DIR writes plan.json (the recorded inputs, keys sorted, for diffs and review) and one manifest per resource (<Kind>-<name>.yaml).",
@@ -71,17 +71,17 @@ export async function planStackOffline(projectDir: string, stack: string): Promi
   }
 }
 
-function readSavedPlan(file: string): Plan {
+function readSavedPlan(spec: string, file: string): Plan {
   let data: unknown;
   try {
     data = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new CliError(`--diff ${file}: ${err.code === "ENOENT" ? "no such file" : `not a plan.json (${err.message})`}`);
+    throw new CliError(`--diff ${shownPath(spec, file)}: ${err.code === "ENOENT" ? "no such file" : `not a plan.json (${err.message})`}`);
   }
   const p = data as Partial<Plan>;
   if (p === null || typeof p !== "object" || p.formatVersion !== 1 || !Array.isArray(p.resources) || !Array.isArray(p.clusters)) {
-    throw new CliError(`--diff ${file}: not a plan.json written by 'rancher-audit plan --out' (formatVersion 1)`);
+    throw new CliError(`--diff ${shownPath(spec, file)}: not a plan.json written by 'rancher-audit plan --out' (formatVersion 1)`);
   }
   return { warnings: [], ...p } as Plan;
 }
@@ -95,6 +95,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const projectDir = path.resolve(io.cwd, str(args.values, "project-dir") ?? findProjectDir(io.cwd));
   const diffArg = str(args.values, "diff");
   const outDir = str(args.values, "out");
+
+  // Every argument is checked before the (slow) planning prints anything: a typo in --diff is
+  // refused here, not after the whole plan.
+  const diffIsFile = diffArg !== undefined && (diffArg.endsWith(".json") || diffArg.includes("/") || diffArg.includes(path.sep));
+  const savedPlan = diffArg !== undefined && diffIsFile ? readSavedPlan(diffArg, path.resolve(io.cwd, diffArg)) : undefined;
+  if (diffArg !== undefined && !diffIsFile) stackFilePath(projectDir, diffArg, "--diff");
+  stackFilePath(projectDir, stack);
 
   const { plan, file } = await planStackOffline(projectDir, stack);
   const { planJson, planPolicies, renderDiff, renderPlanText, writePlan } = planning();
@@ -110,11 +117,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
 
   if (diffArg !== undefined) {
-    const isFile = diffArg.endsWith(".json") || diffArg.includes("/") || diffArg.includes(path.sep);
     let before: Plan;
     let label: string;
-    if (isFile) {
-      before = readSavedPlan(path.resolve(io.cwd, diffArg));
+    if (savedPlan) {
+      before = savedPlan;
       label = `${diffArg} (stack ${before.stack})`;
     } else {
       before = (await planStackOffline(projectDir, diffArg)).plan;
