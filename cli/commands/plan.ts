@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { CliError, EXIT_FINDINGS, EXIT_OK, flag, str, type CommandSpec, parseOrHelp } from "../args";
 import { Out, type Io } from "../io";
 import { findProjectDir, shownPath } from "../paths";
+import { StepProgress } from "../status";
 import type { Plan } from "../plan/collect";
 import { loadStackFile, stackFilePath } from "../plan/stack";
 
@@ -103,7 +104,22 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (diffArg !== undefined && !diffIsFile) stackFilePath(projectDir, diffArg, "--diff");
   stackFilePath(projectDir, stack);
 
-  const { plan, file } = await planStackOffline(projectDir, stack);
+  // On a terminal, stderr shows what runs while the program runs under mocks (seconds per stack).
+  const otherStack = diffArg !== undefined && !diffIsFile ? diffArg : undefined;
+  const progress = new StepProgress(io.stderr, otherStack ? [1, 1] : [1], io.env);
+  let planned;
+  let before: Plan | undefined = savedPlan;
+  try {
+    progress.step(`planning stack ${stack}: running the program under Pulumi's mocks`);
+    planned = await planStackOffline(projectDir, stack);
+    if (otherStack) {
+      progress.step(`planning stack ${otherStack} (for --diff): running the program under Pulumi's mocks`);
+      before = (await planStackOffline(projectDir, otherStack)).plan;
+    }
+  } finally {
+    progress.stop();
+  }
+  const { plan, file } = planned;
   const { planJson, planPolicies, renderDiff, renderPlanText, writePlan } = planning();
   const policies = planPolicies(plan);
 
@@ -117,16 +133,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
 
   if (diffArg !== undefined) {
-    let before: Plan;
-    let label: string;
-    if (savedPlan) {
-      before = savedPlan;
-      label = `${diffArg} (stack ${before.stack})`;
-    } else {
-      before = (await planStackOffline(projectDir, diffArg)).plan;
-      label = `stack ${diffArg}`;
-    }
-    const text = renderDiff(before, plan, label, `stack ${stack}`, out.out);
+    const label = savedPlan ? `${diffArg} (stack ${savedPlan.stack})` : `stack ${diffArg}`;
+    const text = renderDiff(before as Plan, plan, label, `stack ${stack}`, out.out);
     if (flag(args.values, "json")) out.error(text.trimEnd());
     else out.print(`\n${text.trimEnd()}`);
   }

@@ -10,9 +10,9 @@ import { estimateEventBytes, estimateLoggedBytes, generateBackgroundTraffic, typ
 const EVENTS = path.join(__dirname, "..", "fixtures", "events");
 
 const DECISIONS: Decision[] = (["None", "Metadata", "Request", "RequestResponse"] as Level[]).flatMap((level) => [
-  { level, omitStages: [], ruleIndex: 0 },
+  { level, omitStages: [], ruleIndex: 0, omitManagedFields: false },
   { level, omitStages: ["RequestReceived"], ruleIndex: 0, omitManagedFields: true },
-  { level, omitStages: ["RequestReceived", "ResponseStarted"], ruleIndex: 0 },
+  { level, omitStages: ["RequestReceived", "ResponseStarted"], ruleIndex: 0, omitManagedFields: false },
 ]);
 
 function assertSame(event: object, line: string, where: string): void {
