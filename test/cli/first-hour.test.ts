@@ -61,6 +61,21 @@ describe("first hour: the documented entry and its arguments", () => {
     assert.match(mainHelp(), /3 an internal error/);
   });
 
+  it("every relative link in the packaged README and docs points to a file the package contains", () => {
+    const r = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: REPO, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    const packed = new Set((JSON.parse(r.stdout) as { files: { path: string }[] }[])[0].files.map((f) => f.path));
+    const docs = [...packed].filter((f) => f.endsWith(".md"));
+    assert.ok(docs.includes("README.md") && docs.includes("docs/cli.md"));
+    for (const doc of docs) {
+      for (const [, target] of fs.readFileSync(path.join(REPO, doc), "utf8").matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+        if (/^[a-z]+:/.test(target)) continue; // https:, mailto:
+        const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(doc), target));
+        assert.ok(packed.has(resolved), `${doc} links to ${target}, which the package does not contain`);
+      }
+    }
+  });
+
   for (const command of ["check", "explain", "plan", "render", "replay"]) {
     it(`${command} --help: the usage lines name every option`, () => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
