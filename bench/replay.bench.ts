@@ -118,32 +118,42 @@ async function child(file: string, policies: string[]): Promise<ChildResult> {
 }
 
 /**
- * The yardstick: the least any JSON-lines reader does. Reads the file in 1 MiB buffers, splits on
- * newlines and JSON.parses each line, nothing else.
+ * The yardstick: the least any JSON-lines reader does. Reads the file in 1 MiB buffers, finds the
+ * newlines in the buffer, decodes and JSON.parses each line, nothing else.
  */
 function bareLoop(file: string): ChildResult {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const fd = fs.openSync(file, "r");
   const buf = Buffer.alloc(1 << 20);
-  let rest = "";
+  let carry: Buffer = Buffer.alloc(0);
   let lines = 0;
   let bytes = 0;
+  const parse = (b: Buffer, start: number, end: number) => {
+    if (end > start) {
+      JSON.parse(b.toString("utf8", start, end));
+      lines++;
+    }
+  };
   for (let n = fs.readSync(fd, buf, 0, buf.length, null); n > 0; n = fs.readSync(fd, buf, 0, buf.length, null)) {
     bytes += n;
-    const parts = (rest + buf.toString("utf8", 0, n)).split("\n");
-    rest = parts.pop() ?? "";
-    for (const line of parts) {
-      if (line !== "") {
-        JSON.parse(line);
-        lines++;
-      }
+    let start = 0;
+    let nl = buf.indexOf(0x0a, 0);
+    if (carry.length > 0 && nl >= 0 && nl < n) {
+      const line = Buffer.concat([carry, buf.subarray(0, nl)]);
+      parse(line, 0, line.length);
+      carry = Buffer.alloc(0);
+      start = nl + 1;
+      nl = buf.indexOf(0x0a, start);
     }
+    while (nl >= 0 && nl < n) {
+      parse(buf, start, nl);
+      start = nl + 1;
+      nl = buf.indexOf(0x0a, start);
+    }
+    carry = Buffer.concat([carry, buf.subarray(start, n)]);
   }
-  if (rest !== "") {
-    JSON.parse(rest);
-    lines++;
-  }
+  parse(carry, 0, carry.length);
   fs.closeSync(fd);
   const cpu = process.cpuUsage(cpu0);
   return {
@@ -221,7 +231,7 @@ export const suite: BenchSuite = {
         "Input: generateBackgroundTraffic (components/audit-policy/traffic.ts), written at bench time to .bench-tmp/ (gitignored): the first 100 MB and the first 1 GB of the same stream, cut at line ends; one ResponseComplete line per request, bodies as a RequestResponse policy records them.",
         "Each row is one `rancher-audit replay --json --no-progress` run (the first row: the bare loop) in its own child process; seconds is the command's wall time (policy loading included, Node start-up excluded); MB/s is uncompressed input bytes per second; peak RSS is the child's maxRSS; peak V8 heap is the largest heapUsed sampled every 20 ms.",
         `Memory is flat as the input grows: ${fmt(s.peakRssMiB)} MiB peak RSS for 100 MB vs ${fmt(l.peakRssMiB)} MiB for 1 GB (peak heap ${fmt(s.peakHeapMiB)} vs ${fmt(l.peakHeapMiB)} MiB): replay keeps counters only (request classes capped at 10,000, pending earlier-stage lines at 20,000 / 32 MB).`,
-        `CPU against the bare loop (a child that reads the 1 GB file in 1 MiB buffers, splits it on newlines and JSON.parses each line, nothing else), in the same run: ${ratio(2)} with preset:recommended, ${ratio(4)} with preset:metadata, ${ratio(5)} with both. Target: within 1.33x with one policy.`,
+        `CPU against the bare loop (a child that reads the 1 GB file in 1 MiB buffers, finds the newlines in each buffer, decodes and JSON.parses each line, nothing else), in the same run, one run each: ${ratio(2)} with preset:recommended, ${ratio(4)} with preset:metadata, ${ratio(5)} with both. Target: within 1.33x with one policy: ${results[2].cpuSeconds / results[0].cpuSeconds <= 1.33 && results[4].cpuSeconds / results[0].cpuSeconds <= 1.33 ? "met" : "not met"}.`,
         `preset:metadata logs every request, so every event's logged bytes are estimated: replay passes each event's line, whose length stands for the fields written unchanged (components/audit-policy/volume.ts); preset:recommended drops ${fmt(100 - (100 * l.loggedBytes[0]) / l.inputBytes, 1)}% of the bytes of this background traffic, most of it before that step.`,
       ],
     };
