@@ -278,3 +278,28 @@ describe("the Pulumi program (index.ts) with a wrong stack config", () => {
     assert.ok(created.includes("a-1-cluster"), created.join(", "));
   });
 });
+
+describe("the docs' stack config error examples are real output", () => {
+  /** The lines of the fenced block of `doc` that starts with `first`. */
+  function docBlock(doc: string, first: string): string[] {
+    const text = fs.readFileSync(path.join(REPO, doc), "utf8");
+    const start = text.indexOf(`${first}\n`);
+    assert.ok(start >= 0, `${doc} shows ${first}`);
+    return text.slice(start, text.indexOf("\n```", start)).split("\n");
+  }
+
+  it("docs/cli.md: plan --stack bad", async () => {
+    const [, ...shown] = docBlock("docs/cli.md", "$ ./rancher-audit plan --stack bad");
+    const dir = project(["rancher-audt:preset: cis", "rancher-audit:maxAge: many", ...CLUSTERS]);
+    fs.renameSync(path.join(dir, "stacks", "Pulumi.t.yaml"), path.join(dir, "stacks", "Pulumi.bad.yaml"));
+    const r = await cli(["plan", "--stack", "bad", "--project-dir", dir]);
+    assert.equal(r.code, 2);
+    assert.deepEqual(r.stderr.trimEnd().split("\n"), shown);
+  });
+
+  it("docs/configuration.md: two problems in one run", () => {
+    const shown = docBlock("docs/configuration.md", "2 problems in the stack config; fix each of them:");
+    const errors = problemsOf({ preset: "recomended", maxAge: "0x20", ...minimal() });
+    assert.deepEqual(new ConfigErrors(errors).message.split("\n"), shown);
+  });
+});
