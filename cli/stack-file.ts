@@ -10,7 +10,7 @@ export interface StackFile {
   stack: string;
   /** Path of the stack file. */
   file: string;
-  /** Every key of `config:` as written (`rancher2:apiUrl`, `rancher-audit:preset`, ...). */
+  /** Every key of `config:` as written (`rancher2:apiUrl`, `rancher-audit:preset`, ...), scalars as Pulumi reads them (text), for parseStackFileConfig. */
   all: Record<string, unknown>;
   /** The project's keys without the `<project>:` prefix, for parseStackConfig. */
   values: Record<string, unknown>;

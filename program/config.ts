@@ -86,8 +86,8 @@ function wholeNumber(raw: unknown): number | undefined {
  */
 function readSetting(values: Record<string, unknown>, key: SettingKey): string | number | boolean {
   const spec = settingSpec(key);
-  if (!(key in values)) return spec.default;
   const raw = values[key];
+  if (raw === undefined) return spec.default;
   const fix = (value: unknown) => `fix with: pulumi config set ${PROJECT}:${key} ${String(value)}, or remove the key for the default (${show(spec.default)})`;
   if ((raw === null || raw === "") && spec.type !== "string") throw new ConfigError(key, `has no value (an empty or null value in the stack file); ${fix(spec.default)}`);
   if (spec.type === "boolean") {

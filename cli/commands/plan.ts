@@ -51,7 +51,7 @@ const planning = () => ({
 });
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-/** Plans a stack: stack file → parseStackConfig → buildStack under mocks. Config errors are CliErrors (exit 2). */
+/** Plans a stack: stack file → parseStackFileConfig (every key, every problem at once) → buildStack under mocks. Config errors are CliErrors (exit 2). */
 export async function planStackOffline(projectDir: string, stack: string): Promise<{ plan: Plan; file: string }> {
   const { ConfigError, parseStackFileConfig, PROJECT, collectPlan } = planning();
   const sf = loadStackFile(projectDir, stack, PROJECT);
