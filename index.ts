@@ -6,9 +6,9 @@
  * `rancher2:tokenKey`) and the default `kubernetes` provider pointed at the Rancher management
  * ("local") cluster (`kubernetes:context` or `kubernetes:kubeconfig`). See docs/configuration.md.
  */
-import { buildStack, parseStackConfig, readProjectConfig, stackOutputs } from "./program";
+import { buildStack, loadStackConfig, stackOutputs } from "./program";
 
-const config = parseStackConfig(readProjectConfig(), { projectDir: __dirname });
+const config = loadStackConfig(__dirname);
 const outputs = stackOutputs(buildStack(config));
 
 /** Per cluster: clusterV1Id, policySourceName, policySha256, apiServerArgs, restartScope. */

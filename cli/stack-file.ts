@@ -1,7 +1,7 @@
 /** Reading `stacks/Pulumi.<env>.yaml` the way Pulumi does for this project (stackConfigDir: stacks). */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse as parseYaml } from "yaml";
+import { isMap, isScalar, parse as parseYaml, parseDocument, type YAMLMap } from "yaml";
 import { suggest } from "../components/audit-policy";
 import { CliError } from "./args";
 
@@ -10,7 +10,7 @@ export interface StackFile {
   stack: string;
   /** Path of the stack file. */
   file: string;
-  /** Every key of `config:` as written (`rancher2:apiUrl`, `rancher-audit:preset`, ...). */
+  /** Every key of `config:` as written (`rancher2:apiUrl`, `rancher-audit:preset`, ...), scalars as Pulumi reads them (text), for parseStackFileConfig. */
   all: Record<string, unknown>;
   /** The project's keys without the `<project>:` prefix, for parseStackConfig. */
   values: Record<string, unknown>;
@@ -55,16 +55,38 @@ export function stackFilePath(projectDir: string, stack: string, option = "--sta
   );
 }
 
+/**
+ * The scalar values of a stack file's `config:` map as Pulumi reads them: each is the text written
+ * (`maxAge: 0x20` is "0x20", `enabled: true` is "true", an empty or null value is ""), because
+ * Pulumi unmarshals a config value as a string first (pulumi/pulumi
+ * sdk/go/common/resource/config/value.go). Structured values keep their YAML types, as Pulumi's
+ * JSON of them does.
+ */
+function pulumiScalars(config: YAMLMap): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of config.items) {
+    if (!isScalar(pair.value) || !isScalar(pair.key)) continue;
+    const v = pair.value;
+    out[String(pair.key.value)] = typeof v.value === "string" ? v.value : v.value === null ? "" : (v.source ?? String(v.value));
+  }
+  return out;
+}
+
 /** Reads `Pulumi.<stack>.yaml` from the stack config directory (the CLI's one stack-file reader, used by plan and render). Throws a CliError naming the file. */
 export function loadStackFile(projectDir: string, stack: string, project: string): StackFile {
   const file = stackFilePath(projectDir, stack);
   let doc: unknown;
+  let config: unknown;
   try {
-    doc = parseYaml(fs.readFileSync(file, "utf8"));
+    const parsed = parseDocument(fs.readFileSync(file, "utf8"));
+    if (parsed.errors.length > 0) throw parsed.errors[0];
+    doc = parsed.toJS();
+    config = (doc as { config?: unknown } | null)?.config ?? {};
+    const node = parsed.get("config");
+    if (isMap(node) && config !== null && typeof config === "object") Object.assign(config, pulumiScalars(node));
   } catch (e) {
     throw new CliError(`${file}: not valid YAML: ${(e as Error).message}`);
   }
-  const config = (doc as { config?: unknown } | null)?.config ?? {};
   if (config === null || typeof config !== "object" || Array.isArray(config)) throw new CliError(`${file}: config must be a map of keys`);
   const all = config as Record<string, unknown>;
   const values: Record<string, unknown> = {};

@@ -5,8 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AuditedCluster, AuditPolicySource, type RestartScope } from "../components/rancher";
-import type { StackConfig } from "./config";
-import { PROJECT } from "./errors";
+import { parseStackFileConfig, type StackConfig } from "./config";
+import { ConfigError, PROJECT } from "./errors";
 import { auditArgsFor, groupMembers, planStack, policySpecFor, sourceArgsFor } from "./plan";
 
 /** Options of buildStack: explicit providers and a parent resource. */
@@ -85,11 +85,26 @@ export function stackOutputs(built: BuiltStack): { clusters: Record<string, Clus
   return { clusters, policies };
 }
 
-/** The project's config values as Pulumi gives them to the program (strings; objects as JSON). */
+/** The project's config values as Pulumi gives them to the program (text; structured values as JSON), keys without the prefix. */
 export function readProjectConfig(): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
     if (key.startsWith(`${PROJECT}:`)) out[key.slice(PROJECT.length + 1)] = value;
   }
   return out;
+}
+
+/**
+ * The program's stack config: every key Pulumi hands the program (`pulumi.runtime.allConfig()`:
+ * ours, the providers', and misspelled namespaces, which `new pulumi.Config()` would never see)
+ * through parseStackFileConfig. A config problem becomes a pulumi.RunError, which Pulumi prints
+ * as its message alone, without a stack trace.
+ */
+export function loadStackConfig(projectDir: string): StackConfig {
+  try {
+    return parseStackFileConfig(pulumi.runtime.allConfig(), { projectDir });
+  } catch (e) {
+    if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
+    throw e;
+  }
 }

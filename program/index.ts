@@ -2,7 +2,8 @@
  * The rancher-audit Pulumi program as functions: the stack config (schema and parser), the pure
  * plan, and `buildStack`, which registers the resources. `index.ts` at the project root runs them.
  */
-export { CONFIG_KEYS, parseStackConfig, type ClusterConfig, type ConfigKeySpec, type ConfigType, type StackConfig } from "./config";
-export { ConfigError, configNamer, PROJECT } from "./errors";
+export { CONFIG_KEYS, parseStackConfig, parseStackFileConfig, type ClusterConfig, type ConfigKeySpec, type ConfigType, type StackConfig } from "./config";
+export { ConfigError, ConfigErrors, ConfigProblems, configNamer, PROJECT } from "./errors";
+export { KNOWN_NAMESPACES } from "./namespaces";
 export { planStack, type StackPlan } from "./plan";
-export { buildStack, readProjectConfig, stackOutputs, type BuildOptions, type BuiltStack, type ClusterOutputs } from "./build";
+export { buildStack, loadStackConfig, readProjectConfig, stackOutputs, type BuildOptions, type BuiltStack, type ClusterOutputs } from "./build";

@@ -6,7 +6,7 @@ import { parseKubernetesVersion } from "../components/audit-policy";
 import { AUDIT_SETTINGS, settingSpec } from "../components/core/settings-table";
 import { planAudit, planPolicySource, type AuditPlan, type PlannedPolicySource } from "../components/rancher";
 import type { StackConfig } from "./config";
-import { asConfigError } from "./errors";
+import { asConfigError, ConfigProblems } from "./errors";
 
 /** The policy object of each group and the plan of each cluster: the pure dry run of buildStack. */
 export interface StackPlan {
@@ -63,28 +63,41 @@ export function sourceArgsFor(config: StackConfig, g: { names: string[]; oldest:
   };
 }
 
-/** Plans every policy object and cluster without registering anything (errors name config keys). */
-export function planStack(config: StackConfig): StackPlan {
+/**
+ * Plans every policy object and cluster without registering anything (errors name config keys).
+ * Every problem is found: with `problems`, they are recorded there and the plan holds what could
+ * be planned; without, one error listing them all is thrown.
+ */
+export function planStack(config: StackConfig, problems?: ConfigProblems): StackPlan {
+  const found = problems ?? new ConfigProblems();
   const sources: Record<string, PlannedPolicySource> = {};
   const groups = groupMembers(config);
   if (config.enabled) {
     for (const [group, g] of groups) {
-      sources[group] = asConfigError(g.indexes[0], config.policyFile, () => planPolicySource(`${group}-audit-policy`, sourceArgsFor(config, g)));
+      const source = found.check(() => asConfigError(g.indexes[0], config.policyFile, () => planPolicySource(`${group}-audit-policy`, sourceArgsFor(config, g))), undefined);
+      if (source) sources[group] = source;
     }
   }
   const clusters: Record<string, AuditPlan> = {};
   config.clusters.forEach((c, i) => {
     const shared = c.group && config.enabled ? sources[c.group] : undefined;
+    if (c.group && config.enabled && !shared) return; // its group's problem is recorded
     const audit = { ...auditArgsFor(config), ...(shared ? { policySource: { ...shared.spec } } : policySpecFor(config)) };
-    clusters[c.name] = asConfigError(i, config.policyFile, () =>
-      planAudit({
-        clusterName: c.name,
-        kubernetesVersion: c.kubernetesVersion,
-        fleetNamespace: config.fleetNamespace,
-        audit,
-        podSecurityAdmissionConfigurationTemplateName: c.podSecurityAdmissionTemplate,
-      }),
+    const plan = found.check(
+      () =>
+        asConfigError(i, config.policyFile, () =>
+          planAudit({
+            clusterName: c.name,
+            kubernetesVersion: c.kubernetesVersion,
+            fleetNamespace: config.fleetNamespace,
+            audit,
+            podSecurityAdmissionConfigurationTemplateName: c.podSecurityAdmissionTemplate,
+          }),
+        ),
+      undefined,
     );
+    if (plan) clusters[c.name] = plan;
   });
+  if (!problems) found.throwIfAny();
   return { sources, clusters };
 }

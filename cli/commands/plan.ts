@@ -51,13 +51,13 @@ const planning = () => ({
 });
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-/** Plans a stack: stack file → parseStackConfig → buildStack under mocks. Config errors are CliErrors (exit 2). */
+/** Plans a stack: stack file → parseStackFileConfig (every key, every problem at once) → buildStack under mocks. Config errors are CliErrors (exit 2). */
 export async function planStackOffline(projectDir: string, stack: string): Promise<{ plan: Plan; file: string }> {
-  const { ConfigError, parseStackConfig, PROJECT, collectPlan } = planning();
+  const { ConfigError, parseStackFileConfig, PROJECT, collectPlan } = planning();
   const sf = loadStackFile(projectDir, stack, PROJECT);
   let config;
   try {
-    config = parseStackConfig(sf.values, { projectDir });
+    config = parseStackFileConfig(sf.all, { projectDir });
   } catch (e) {
     if (e instanceof ConfigError) throw new CliError(`${path.relative(projectDir, sf.file)}: ${e.message}`, e.unsafeFindings ? EXIT_FINDINGS : undefined);
     throw e;

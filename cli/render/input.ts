@@ -4,7 +4,7 @@
  * retention overrides) turned into StandaloneAuditOptions, and errors renamed after what the user
  * typed: the flag (`--max-age`) or the stack key (`rancher-audit:logPath in stacks/Pulumi.prod.yaml`).
  *
- * A stack is read with the program's own parser (parseStackConfig), so a stack the program accepts
+ * A stack is read with the program's own parser (parseStackFileConfig), so a stack the program accepts
  * renders the same policy, paths and retention here. Pure apart from reading the stack and policy files.
  */
 import * as path from "node:path";
@@ -12,7 +12,7 @@ import { AuditConfigError, fail, show, type SettingNamer } from "../../component
 import { expandDistro } from "../../components/core/settings";
 import { AUDIT_SETTINGS, settingSpec } from "../../components/core/settings-table";
 import type { StandaloneAuditOptions } from "../../components/core/standalone";
-import { parseStackConfig, PROJECT } from "../../program";
+import { parseStackFileConfig, PROJECT } from "../../program";
 import { loadStackFile } from "../stack-file";
 
 /** The settings `render` takes as options (`--max-age`, ...): the table's rows with a CLI option, but the policy choice. */
@@ -100,11 +100,11 @@ export function renameForCli<T>(origin: Readonly<Record<string, string>>, fn: ()
 }
 
 /** The `rancher-audit:` keys of a stack file (the CLI's one stack-file reader), validated by the program's parser. */
-function readStack(projectDir: string, env: string): { file: string; config: ReturnType<typeof parseStackConfig> } {
+function readStack(projectDir: string, env: string): { file: string; config: ReturnType<typeof parseStackFileConfig> } {
   const sf = loadStackFile(projectDir, env, PROJECT);
   const rel = path.relative(projectDir, sf.file);
   try {
-    return { file: rel, config: parseStackConfig(sf.values, { projectDir }) };
+    return { file: rel, config: parseStackFileConfig(sf.all, { projectDir }) };
   } catch (e) {
     if (e instanceof AuditConfigError) throw new AuditConfigError("--stack", `${rel}: ${e.message}`);
     throw e;

@@ -8,7 +8,15 @@
  * Retention minimums: CIS Kubernetes Benchmark 1.2.17-1.2.19 (https://www.cisecurity.org/benchmark/kubernetes),
  * which are also RKE2's own defaults. Flags:
  * https://kubernetes.io/docs/reference/command-line-tools-reference/kube-apiserver/
+ *
+ * Retention maximums: kube-apiserver rotates the audit log with lumberjack v2
+ * (https://github.com/natefinch/lumberjack/blob/v2.0.0/lumberjack.go), which multiplies maxAge
+ * (days) into int64 nanoseconds and maxSize (MB) into int64 bytes: past about 106,751 days or
+ * 8.8e12 MB the product overflows and rotation misbehaves. The maximums sit far below that, at
+ * values no retention setting means (100 years, 1 TiB), so a typo with extra digits is refused.
  */
+
+import { PRESET_NAMES } from "../audit-policy";
 
 /** Where a setting applies: Rancher-provisioned clusters, standalone RKE2 servers, RKE1 clusters, log shipping. */
 export type SettingTarget = "rancher" | "rke2" | "rke1" | "shipping";
@@ -23,7 +31,7 @@ export interface SettingSpec {
   readonly type: "string" | "integer" | "boolean";
   /** The value used when the setting is not given. `{distro}` in a path becomes `rke2` or `k3s`. */
   readonly default: string | number | boolean;
-  /** The allowed values of a string setting with a fixed set of choices, the default first. */
+  /** The allowed values of a string setting with a fixed set of choices (the audit settings' default first; the presets in the engine's order). */
   readonly choices?: readonly string[];
   /** Said after the choices when a value is refused. */
   readonly hint?: string;
@@ -31,6 +39,10 @@ export interface SettingSpec {
   readonly cisMinimum?: number;
   /** Unit of an integer setting, for messages ("days"). */
   readonly unit?: string;
+  /** The largest value of an integer setting: larger values are refused. */
+  readonly maximum?: number;
+  /** Why `maximum` (said when a value is refused). */
+  readonly maximumBecause?: string;
   /** The kube-apiserver flag the setting sets, without dashes (`audit-log-maxbackup`). */
   readonly flag?: string;
   /** The option of `rancher-audit render` (`max-backup`), when the CLI offers one. */
@@ -63,6 +75,7 @@ export const AUDIT_SETTINGS = [
     group: "policy",
     type: "string",
     default: "recommended",
+    choices: PRESET_NAMES,
     cliOption: "preset",
     cliValue: "NAME",
     doc: "Policy preset: metadata, basic, detailed, cis or recommended. Used when policyFile is empty.",
@@ -129,6 +142,8 @@ export const AUDIT_SETTINGS = [
     default: 30,
     cisMinimum: 30,
     unit: "days",
+    maximum: 36500,
+    maximumBecause: "100 years; lumberjack, which rotates kube-apiserver's audit log, overflows past 106751 days",
     flag: "audit-log-maxage",
     cliOption: "max-age",
     cliValue: "N",
@@ -142,6 +157,8 @@ export const AUDIT_SETTINGS = [
     default: 10,
     cisMinimum: 10,
     unit: "files",
+    maximum: 10000,
+    maximumBecause: "10000 files of the default 100 MB are 1 TB of audit log on a control-plane disk, and lumberjack lists and sorts every rotated file at each rotation",
     flag: "audit-log-maxbackup",
     cliOption: "max-backup",
     cliValue: "N",
@@ -155,6 +172,8 @@ export const AUDIT_SETTINGS = [
     default: 100,
     cisMinimum: 100,
     unit: "megabytes",
+    maximum: 1048576,
+    maximumBecause: "1 TiB; a log file that size never rotates on a control-plane disk, and lumberjack overflows past 8.8e12 MB",
     flag: "audit-log-maxsize",
     cliOption: "max-size",
     cliValue: "N",

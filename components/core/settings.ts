@@ -10,6 +10,7 @@ import {
   psactMountPath,
   type Distro,
 } from "./distro";
+import { suggest } from "../audit-policy";
 import { fail, show } from "./errors";
 import { POLICY_SPEC_KEYS } from "./policy";
 import { AUDIT_SETTINGS, settingSpec, type SettingSpec } from "./settings-table";
@@ -115,15 +116,37 @@ function bool(value: unknown, fallback: boolean, path: string): boolean {
   fail(path, `must be true or false; got ${show(value)}`);
 }
 
-function positiveInt(value: unknown, fallback: number, path: string, unit: string, example: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 1) return value;
-  fail(path, `must be a whole number of ${unit} of at least 1 (e.g. ${example}); got ${show(value)}`);
+function positiveInt(value: unknown, row: SettingSpec, path: string): number {
+  if (value === undefined) return row.default as number;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+    fail(path, `must be a whole number of ${row.unit ?? ""} of at least 1 (e.g. ${String(row.default)}); got ${show(value)}`);
+  }
+  if (row.maximum !== undefined && value > row.maximum) {
+    fail(path, `must be at most ${row.maximum} ${row.unit ?? ""} (${row.maximumBecause ?? "the largest value accepted"}); got ${value}`);
+  }
+  return value;
 }
 
 /** Replaces `{distro}` with "rke2" or "k3s", so one setting serves clusters of both distributions. */
 export function expandDistro(path: string, distro: Distro): string {
-  return path.split("{distro}").join(distro);
+  return path.split(DISTRO_PLACEHOLDER).join(distro);
+}
+
+/** The one placeholder of a node path setting. */
+export const DISTRO_PLACEHOLDER = "{distro}";
+
+/**
+ * Refuses braces left in a node path after `{distro}` was expanded: a placeholder typo such as
+ * `{distr}` would otherwise reach kube-apiserver as a literal directory name.
+ */
+function checkPlaceholders(value: string, path: string): void {
+  const left = /\{[^{}/]*\}?|\}/.exec(value);
+  if (!left) return;
+  if (left[0] === DISTRO_PLACEHOLDER) {
+    fail(path, `${DISTRO_PLACEHOLDER} is replaced only for RKE2 and K3s clusters, not for this target; write the path in full; got ${show(value)}`);
+  }
+  const close = suggest(left[0], [DISTRO_PLACEHOLDER]);
+  fail(path, `${show(left[0])} is not a placeholder: the only one is ${DISTRO_PLACEHOLDER} (replaced by rke2 or k3s)${close ? `; did you mean "${close}"?` : ", and braces are not allowed otherwise"}; got ${show(value)}`);
 }
 
 /** An absolute, normalized node path without whitespace, as kube-apiserver flag values need. */
@@ -134,6 +157,7 @@ export function checkNodePath(value: unknown, path: string, example: string): st
   if (!value.startsWith("/")) {
     fail(path, `must be an absolute path (start with "/"), e.g. "${example}"; got ${show(value)}`);
   }
+  checkPlaceholders(value, path);
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   if (/[\s\u0000-\u001f,]/.test(value)) {
     fail(path, `must not contain whitespace, control characters or commas (it becomes a kube-apiserver flag value); got ${show(value)}`);
@@ -170,7 +194,7 @@ export function resolveAuditSettings(input: unknown, distro: Distro, path = "aud
   const value: Record<string, unknown> = {};
   for (const row of AUDIT_ROWS) {
     if (row.type === "boolean") value[row.key] = bool(a[row.key], row.default as boolean, at(row.key));
-    else if (row.type === "integer") value[row.key] = positiveInt(a[row.key], row.default as number, at(row.key), row.unit ?? "", row.default as number);
+    else if (row.type === "integer") value[row.key] = positiveInt(a[row.key], row, at(row.key));
     else if (row.choices) value[row.key] = oneOf(a[row.key], row.choices, row.default as string, at(row.key), row.hint ?? "");
   }
   const { enabled, delivery } = value as { enabled: boolean; delivery: Delivery };

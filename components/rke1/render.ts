@@ -121,7 +121,9 @@ export function renderRke1AuditLog(options: Rke1AuditLogOptions = {}, prefix = "
     );
   }
   if (audit.logPath !== undefined) {
-    checkMountedLogPath(checkNodePath(audit.logPath, `${prefix}logPath`, RKE1_DEFAULT_LOG_PATH), `${prefix}logPath`);
+    // Where RKE mounts first: a stack's `{distro}` path is refused for being outside the mount, with the override to use.
+    if (typeof audit.logPath === "string" && audit.logPath.startsWith("/")) checkMountedLogPath(audit.logPath, `${prefix}logPath`);
+    checkNodePath(audit.logPath, `${prefix}logPath`, RKE1_DEFAULT_LOG_PATH);
   }
   const r = resolveStandaloneAudit(
     audit,

@@ -148,7 +148,7 @@ describe("program: parseStackConfig", () => {
     ["an unknown delivery", minimal({ delivery: "files" }), "delivery", /"selector-files", "inline"/],
     ["an unknown source", minimal({ source: "vault" }), "source", /"secret", "configmap"/],
     ["an unknown format", minimal({ format: "text" }), "format", /"json", "legacy"/],
-    ["an unknown preset", minimal({ preset: "paranoid" }), "preset", /not a preset/],
+    ["an unknown preset", minimal({ preset: "paranoid" }), "preset", /must be one of "metadata", "basic", "detailed", "cis", "recommended"; got "paranoid"/],
     ["a relative log path", minimal({ logPath: "audit.log" }), "logPath", /absolute path/],
     ["the log path on the policy path", minimal({ logPath: "/etc/rancher/{distro}/audit-policy.yaml" }), "logPath", /must not be the policy path/],
     ["a bad namespace", minimal({ fleetNamespace: "Fleet" }), "fleetNamespace", /namespace name/],
