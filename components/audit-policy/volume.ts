@@ -137,6 +137,47 @@ function isCompactJson(line: string): boolean {
   );
 }
 
+/** `"key":` and `,"key":` as searched for in a line (cached like keyBytes). */
+const keyPatterns = new Map<string, [string, string]>();
+function keyPattern(k: string): [string, string] {
+  let p = keyPatterns.get(k);
+  if (p === undefined) {
+    const quoted = `${JSON.stringify(k)}:`;
+    p = [quoted, `,${quoted}`];
+    if (keyPatterns.size < 1000) keyPatterns.set(k, p);
+  }
+  return p;
+}
+
+/**
+ * Bytes of the event without its bodies, from its compact line (isCompactJson): the line minus the
+ * text of each body, found between its `"requestObject":` and the `,"key":` of the field after it.
+ * Undefined when a body cannot be told apart for sure (the same `"key":` written twice, say inside
+ * a body, or an integer-like key, which JSON.parse moves first), to measure it field by field.
+ * In a compact line no string holds an unescaped `"`, so a `"key":` found is always a key.
+ */
+function bytesWithoutBodies(line: string, e: Obj): number | undefined {
+  const keys = Object.keys(e);
+  if (keys.length === 0 || (keys[0].charCodeAt(0) >= 0x30 && keys[0].charCodeAt(0) <= 0x39)) return undefined;
+  let bytes = utf8(line);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    if (k !== "requestObject" && k !== "responseObject") continue;
+    const own = keyPattern(k)[0];
+    const at = line.indexOf(own);
+    if (at < 0 || line.indexOf(own, at + 1) >= 0) return undefined;
+    let end = line.length - 1;
+    if (i + 1 < keys.length) {
+      const next = keyPattern(keys[i + 1])[1];
+      end = line.indexOf(next, at + own.length);
+      if (end < 0 || line.indexOf(next, end + 1) >= 0) return undefined;
+    }
+    // The comma before the body's key goes too (an event has more fields than its bodies).
+    bytes -= utf8(line.slice(at, end)) + 1;
+  }
+  return bytes;
+}
+
 /** Present (serialisable) fields of an object, as JSON.stringify counts them. */
 function fieldCount(e: Obj): number {
   let n = 0;
@@ -176,14 +217,19 @@ function measure(e: Obj, level: Level, omitManagedFields: boolean, line?: string
   // `{...}` of every field but the two bodies: fields joined by commas in braces.
   const restFields = fieldCount(e) - (hasReq ? 1 : 0) - (hasResp ? 1 : 0);
   if (restFields === 0) return parts;
-  let rest: number;
-  if (line !== undefined && (!hasReq || rank >= 2) && (!hasResp || rank >= 3) && isCompactJson(line)) {
-    rest = utf8(line);
-    if (hasReq) rest -= keyBytes("requestObject") + bodySize(req) + 1;
-    if (hasResp) rest -= keyBytes("responseObject") + bodySize(resp) + 1;
-  } else if (!hasReq && !hasResp) {
-    rest = jsonBytes(e);
-  } else {
+  let rest: number | undefined;
+  if (line !== undefined && isCompactJson(line)) {
+    if ((!hasReq || rank >= 2) && (!hasResp || rank >= 3)) {
+      rest = utf8(line);
+      if (hasReq) rest -= keyBytes("requestObject") + bodySize(req) + 1;
+      if (hasResp) rest -= keyBytes("responseObject") + bodySize(resp) + 1;
+    } else {
+      // A body the level leaves out: cut its text out of the line rather than serialise the rest.
+      rest = bytesWithoutBodies(line, e);
+    }
+  }
+  if (rest === undefined && !hasReq && !hasResp) rest = jsonBytes(e);
+  if (rest === undefined) {
     // eslint-disable-next-line @typescript-eslint/no-unused-vars
     const { requestObject, responseObject, ...others } = e;
     rest = jsonBytes(others);
