@@ -69,7 +69,7 @@ describe("volume model given the event's line", () => {
     const duplicate = '{"kind":"Event","verb":"get","requestObject":{"a":1},"stage":"ResponseComplete","requestObject":{"b":22}}';
     assertSame(JSON.parse(duplicate) as object, JSON.stringify(JSON.parse(duplicate)), "duplicate key, its last value");
     // The raw line with the key twice: not cut (which body text would it be?), measured field by field.
-    const metadata: Decision = { level: "Metadata", omitStages: [], ruleIndex: 0 };
+    const metadata: Decision = { level: "Metadata", omitStages: [], ruleIndex: 0, omitManagedFields: false };
     assert.deepEqual(estimateLoggedBytes(JSON.parse(duplicate) as object, metadata, duplicate), estimateLoggedBytes(JSON.parse(duplicate) as object, metadata));
   });
 });
