@@ -139,8 +139,8 @@ function newPolicyStats(label: string): PolicyStats {
 
 const DETECTION_INDEX = new Map(DETECTIONS.map((d, i) => [d.id, i] as const));
 
-function detectionKeeps(id: DetectionId, decision: Decision): boolean {
-  const d = DETECTIONS[DETECTION_INDEX.get(id)!];
+/** Does the decision keep what detection `d` needs (its minimum level and stages)? */
+function detectionKeeps(d: (typeof DETECTIONS)[number], decision: Decision): boolean {
   if (!levelAtLeast(decision.level, d.minLevel)) return false;
   for (const s of d.needsStages ?? []) if (decision.omitStages.includes(s)) return false;
   return true;
@@ -155,6 +155,9 @@ export class Replayer {
   private readonly pending = new Map<string, { event: object; line: number; size: number }>();
   private pendingBytes = 0;
   private readonly started = Date.now();
+  /** Per policy, the current request's decision and logged bytes (reused: no arrays per request). */
+  private readonly decisions: Decision[] = [];
+  private readonly bytes: number[] = [];
 
   constructor(
     private readonly policies: ReplayPolicy[],
@@ -261,37 +264,41 @@ export class Replayer {
     this.result.input.requests++;
     const req: RequestAttributes = requestFromEvent(event);
     const detected = detectEvents(event);
-    const cls = requestClass(req);
-    const decisions: Decision[] = [];
-    const bytes: number[] = [];
-    this.policies.forEach((p, i) => {
+    // The class key is built only for a request some table counts (most are dropped at None).
+    let cls: string | undefined;
+    const n = this.policies.length;
+    for (let i = 0; i < n; i++) {
       const stats = this.result.policies[i];
-      const decision = evaluateCompiled(p.compiled, req);
-      decisions.push(decision);
+      const decision = evaluateCompiled(this.policies[i].compiled, req);
+      this.decisions[i] = decision;
       stats.levels[decision.level]++;
       const vol = estimateLoggedBytes(event, decision, text);
-      bytes.push(vol.bytes);
+      this.bytes[i] = vol.bytes;
       stats.loggedEvents += vol.events;
       stats.loggedBytes += vol.bytes;
       if (vol.bytes > 0) {
-        const c = stats.classes.get(cls);
+        const c = stats.classes.get((cls ??= requestClass(req)));
         c.requests++;
         c.bytes += vol.bytes;
       }
-      const leak = bodyLeak(req, decision);
-      if (leak) note(stats.leaks[leak], lineNo);
+      // Only Request and RequestResponse write bodies (sensitiveBodyLogged).
+      if (decision.level === "Request" || decision.level === "RequestResponse") {
+        const leak = bodyLeak(req, decision);
+        if (leak) note(stats.leaks[leak], lineNo);
+      }
       for (const id of detected) {
-        const d = stats.detections[DETECTION_INDEX.get(id)!];
+        const index = DETECTION_INDEX.get(id)!;
+        const d = stats.detections[index];
         d.seen++;
-        if (detectionKeeps(id, decision)) d.kept++;
+        if (detectionKeeps(DETECTIONS[index], decision)) d.kept++;
         else if (d.missedLines.length < MAX_EXAMPLES) d.missedLines.push(lineNo);
       }
-    });
-    if (this.result.changes && decisions[0].level !== decisions[1].level) {
-      const c = this.result.changes.get(`${cls}\t${decisions[0].level}\t${decisions[1].level}`);
+    }
+    if (this.result.changes && this.decisions[0].level !== this.decisions[1].level) {
+      const c = this.result.changes.get(`${(cls ??= requestClass(req))}\t${this.decisions[0].level}\t${this.decisions[1].level}`);
       c.requests++;
-      c.bytesBefore += bytes[0];
-      c.bytesAfter += bytes[1];
+      c.bytesBefore += this.bytes[0];
+      c.bytesAfter += this.bytes[1];
     }
   }
 

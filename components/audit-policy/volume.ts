@@ -105,13 +105,16 @@ export function isLongRunning(event: object): boolean {
 const LEVEL_RANK: Record<Level, number> = { None: 0, Metadata: 1, Request: 2, RequestResponse: 3 };
 const rankOf = (l: string): number => LEVEL_RANK[l as Level] ?? 0;
 
-/** Sizes of the parts of an event, so each stage's line can be added up without re-serializing. */
+/**
+ * Sizes of the parts of an event, so each stage's line can be added up without re-serializing.
+ * responseStatus and annotations are written on every stage but RequestReceived: their sizes are
+ * only measured (statusParts) when a RequestReceived line is written.
+ */
 interface Parts {
-  /** `{}` plus every field present in every stage, with their commas; level and stage excluded. */
-  common: number;
-  commonFields: number;
-  responseStatus: number;
-  annotations: number;
+  event: Obj;
+  /** Every field present in every stage but RequestReceived (level, stage and bodies excluded): bytes and count. */
+  meta: number;
+  metaFields: number;
   requestObject: number;
   responseObject: number;
 }
@@ -123,7 +126,18 @@ interface Parts {
  * both ends. A line that fails this is measured field by field, which is always exact; a false
  * "no" only costs time. (Not caught: numbers written in another form, such as 1.0 for 1.)
  */
+let lastLine: string | undefined;
+let lastLineCompact = false;
 function isCompactJson(line: string): boolean {
+  // Replay with two policies asks twice per line: the four scans are done once.
+  if (line !== lastLine) {
+    lastLine = line;
+    lastLineCompact = scanCompact(line);
+  }
+  return lastLineCompact;
+}
+
+function scanCompact(line: string): boolean {
   return (
     line.charCodeAt(0) === 0x7b &&
     line.charCodeAt(line.length - 1) === 0x7d &&
@@ -132,6 +146,47 @@ function isCompactJson(line: string): boolean {
     line.indexOf("\\u") < 0 &&
     line.indexOf("\\/") < 0
   );
+}
+
+/** `"key":` and `,"key":` as searched for in a line (cached like keyBytes). */
+const keyPatterns = new Map<string, [string, string]>();
+function keyPattern(k: string): [string, string] {
+  let p = keyPatterns.get(k);
+  if (p === undefined) {
+    const quoted = `${JSON.stringify(k)}:`;
+    p = [quoted, `,${quoted}`];
+    if (keyPatterns.size < 1000) keyPatterns.set(k, p);
+  }
+  return p;
+}
+
+/**
+ * Bytes of the event without its bodies, from its compact line (isCompactJson): the line minus the
+ * text of each body, found between its `"requestObject":` and the `,"key":` of the field after it.
+ * Undefined when a body cannot be told apart for sure (the same `"key":` written twice, say inside
+ * a body, or an integer-like key, which JSON.parse moves first), to measure it field by field.
+ * In a compact line no string holds an unescaped `"`, so a `"key":` found is always a key.
+ */
+function bytesWithoutBodies(line: string, e: Obj): number | undefined {
+  const keys = Object.keys(e);
+  if (keys.length === 0 || (keys[0].charCodeAt(0) >= 0x30 && keys[0].charCodeAt(0) <= 0x39)) return undefined;
+  let bytes = utf8(line);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    if (k !== "requestObject" && k !== "responseObject") continue;
+    const own = keyPattern(k)[0];
+    const at = line.indexOf(own);
+    if (at < 0 || line.indexOf(own, at + 1) >= 0) return undefined;
+    let end = line.length - 1;
+    if (i + 1 < keys.length) {
+      const next = keyPattern(keys[i + 1])[1];
+      end = line.indexOf(next, at + own.length);
+      if (end < 0 || line.indexOf(next, end + 1) >= 0) return undefined;
+    }
+    // The comma before the body's key goes too (an event has more fields than its bodies).
+    bytes -= utf8(line.slice(at, end)) + 1;
+  }
+  return bytes;
 }
 
 /** Present (serialisable) fields of an object, as JSON.stringify counts them. */
@@ -164,43 +219,67 @@ function measure(e: Obj, level: Level, omitManagedFields: boolean, line?: string
   const hasReq = req !== undefined && typeof req !== "function";
   const hasResp = resp !== undefined && typeof resp !== "function";
   const parts: Parts = {
-    common: 0,
-    commonFields: 0,
-    responseStatus: fieldBytes("responseStatus", e.responseStatus),
-    annotations: fieldBytes("annotations", e.annotations),
+    event: e,
+    meta: 0,
+    metaFields: 0,
     requestObject: hasReq && rank >= 2 ? keyBytes("requestObject") + (omitManagedFields ? bodySizeWithoutManagedFields(req) : bodySize(req)) : 0,
     responseObject: hasResp && rank >= 3 ? keyBytes("responseObject") + (omitManagedFields ? bodySizeWithoutManagedFields(resp) : bodySize(resp)) : 0,
   };
   // `{...}` of every field but the two bodies: fields joined by commas in braces.
   const restFields = fieldCount(e) - (hasReq ? 1 : 0) - (hasResp ? 1 : 0);
-  let rest: number;
-  if (line !== undefined && (!hasReq || rank >= 2) && (!hasResp || rank >= 3) && isCompactJson(line)) {
-    rest = utf8(line);
-    if (hasReq) rest -= keyBytes("requestObject") + bodySize(req) + 1;
-    if (hasResp) rest -= keyBytes("responseObject") + bodySize(resp) + 1;
-  } else if (!hasReq && !hasResp) {
-    rest = jsonBytes(e);
-  } else {
+  if (restFields === 0) return parts;
+  let rest: number | undefined;
+  if (line !== undefined && isCompactJson(line)) {
+    if ((!hasReq || rank >= 2) && (!hasResp || rank >= 3)) {
+      rest = utf8(line);
+      if (hasReq) rest -= keyBytes("requestObject") + bodySize(req) + 1;
+      if (hasResp) rest -= keyBytes("responseObject") + bodySize(resp) + 1;
+    } else {
+      // A body the level leaves out: cut its text out of the line rather than serialise the rest.
+      rest = bytesWithoutBodies(line, e);
+    }
+  }
+  if (rest === undefined && !hasReq && !hasResp) rest = jsonBytes(e);
+  if (rest === undefined) {
     // eslint-disable-next-line @typescript-eslint/no-unused-vars
     const { requestObject, responseObject, ...others } = e;
     rest = jsonBytes(others);
   }
-  if (restFields === 0) return parts;
-  const special =
-    fieldBytes("level", e.level) + fieldBytes("stage", e.stage) + parts.responseStatus + parts.annotations;
-  const specialFields =
-    (e.level !== undefined ? 1 : 0) + (e.stage !== undefined ? 1 : 0) + (parts.responseStatus > 0 ? 1 : 0) + (parts.annotations > 0 ? 1 : 0);
-  parts.commonFields = restFields - specialFields;
-  // rest = 2 + (restFields - 1) commas + every field; common = the fields that are not special.
-  parts.common = parts.commonFields === 0 ? 0 : rest - 2 - (restFields - 1) - special;
+  const levelAndStage = fieldBytes("level", e.level) + fieldBytes("stage", e.stage);
+  parts.metaFields = restFields - (e.level !== undefined ? 1 : 0) - (e.stage !== undefined ? 1 : 0);
+  // rest = 2 + (restFields - 1) commas + every field.
+  parts.meta = parts.metaFields === 0 ? 0 : rest - 2 - (restFields - 1) - levelAndStage;
   return parts;
 }
 
-/** Bytes of one line: `{` + fields joined by commas + `}` + newline. */
-function lineBytes(parts: Parts, level: Level, stage: string, extra: number[]): number {
-  let bytes = parts.common + keyBytes("level") + utf8(JSON.stringify(level)) + keyBytes("stage") + utf8(JSON.stringify(stage));
-  let fields = parts.commonFields + 2;
-  for (const x of extra) {
+/** responseStatus and annotations: their bytes and how many of the two are present. */
+function statusParts(e: Obj): { bytes: number; fields: number } {
+  const status = fieldBytes("responseStatus", e.responseStatus);
+  const annotations = fieldBytes("annotations", e.annotations);
+  return { bytes: status + annotations, fields: (status > 0 ? 1 : 0) + (annotations > 0 ? 1 : 0) };
+}
+
+/** `"value"` of a level or stage name (cached like keys: a handful of names). */
+const nameBytes = (s: string): number => keyBytes(s) - 1;
+
+/**
+ * Bytes of one line: `{` + fields joined by commas + `}` + newline. RequestReceived has no
+ * responseStatus, annotations or bodies; the other stages have every field but the bodies their
+ * level leaves out.
+ */
+function lineBytes(parts: Parts, level: Level, stage: string, bodies: number[]): number {
+  let bytes = keyBytes("level") + nameBytes(level) + keyBytes("stage") + nameBytes(stage);
+  let fields = 2;
+  if (stage === "RequestReceived") {
+    const status = statusParts(parts.event);
+    const commonFields = parts.metaFields - status.fields;
+    if (commonFields > 0) bytes += parts.meta - status.bytes;
+    fields += commonFields;
+  } else {
+    bytes += parts.meta;
+    fields += parts.metaFields;
+  }
+  for (const x of bodies) {
     if (x > 0) {
       bytes += x;
       fields++;
@@ -222,7 +301,7 @@ export function estimateEventBytes(event: object, decision: VolumeDecision, line
   const stage = typeof e.stage === "string" ? e.stage : "ResponseComplete";
   if (decision.omitStages.includes(stage as Stage)) return 0;
   const p = measure(e, decision.level, decision.omitManagedFields === true, line);
-  return lineBytes(p, decision.level, stage, [p.responseStatus, p.annotations, p.requestObject, p.responseObject]);
+  return lineBytes(p, decision.level, stage, stage === "RequestReceived" ? [] : [p.requestObject, p.responseObject]);
 }
 
 /**
@@ -250,12 +329,12 @@ export function estimateLoggedBytes(event: object, decision: VolumeDecision, lin
   }
   if (isLongRunning(e) && !omitted.includes("ResponseStarted")) {
     events++;
-    bytes += lineBytes(p, decision.level, "ResponseStarted", [p.responseStatus, p.annotations, p.requestObject]);
+    bytes += lineBytes(p, decision.level, "ResponseStarted", [p.requestObject]);
   }
   const last = e.stage === "Panic" ? "Panic" : "ResponseComplete";
   if (!omitted.includes(last)) {
     events++;
-    bytes += lineBytes(p, decision.level, last, [p.responseStatus, p.annotations, p.requestObject, p.responseObject]);
+    bytes += lineBytes(p, decision.level, last, [p.requestObject, p.responseObject]);
   }
   return { events, bytes };
 }

@@ -51,4 +51,25 @@ describe("volume model given the event's line", () => {
     const goEscaped = JSON.stringify({ ...event, userAgent: "a\u003cb" }).replace("a<b", "a\\u003cb");
     assertSame(JSON.parse(goEscaped) as object, goEscaped, "line with a \\u escape");
   });
+
+  it("bodies cut out of the line: keys in any order, a body holding the next key's name, duplicate and integer-like keys", () => {
+    const base = { kind: "Event", level: "RequestResponse", auditID: "a", stage: "ResponseComplete", verb: "update", user: { username: "u" } };
+    const body = { metadata: { name: "x", annotations: { a: "b" } }, stageTimestamp: "t", items: [{ responseObject: 1 }] };
+    const events: object[] = [
+      { ...base, requestObject: body, responseObject: body, stageTimestamp: "t" },
+      { requestObject: body, ...base, responseObject: body },
+      { ...base, responseObject: body, annotations: { k: "v" }, requestObject: { requestObject: { stageTimestamp: 1 } } },
+      { ...base, requestObject: body, "7": "integer-like key, moved first by JSON.parse" },
+      { ...base, requestObject: "a string body", responseObject: null },
+    ];
+    events.forEach((event, i) => {
+      const line = JSON.stringify(event);
+      assertSame(JSON.parse(line) as object, line, `event ${i}`);
+    });
+    const duplicate = '{"kind":"Event","verb":"get","requestObject":{"a":1},"stage":"ResponseComplete","requestObject":{"b":22}}';
+    assertSame(JSON.parse(duplicate) as object, JSON.stringify(JSON.parse(duplicate)), "duplicate key, its last value");
+    // The raw line with the key twice: not cut (which body text would it be?), measured field by field.
+    const metadata: Decision = { level: "Metadata", omitStages: [], ruleIndex: 0, omitManagedFields: false };
+    assert.deepEqual(estimateLoggedBytes(JSON.parse(duplicate) as object, metadata, duplicate), estimateLoggedBytes(JSON.parse(duplicate) as object, metadata));
+  });
 });
