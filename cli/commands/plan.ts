@@ -11,7 +11,7 @@ import { findProjectDir } from "../paths";
 import { ConfigError, parseStackConfig, PROJECT } from "../../program";
 import { collectPlan, type Plan } from "../plan/collect";
 import { renderDiff } from "../plan/diff";
-import { planJson, planPolicies, renderPlanText, writePlan } from "../plan/render";
+import { planDiagnostics, planJson, planPolicies, renderPlanText, writePlan } from "../plan/render";
 import { loadStackFile } from "../stack-file";
 
 export const spec: CommandSpec = {
@@ -89,6 +89,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
 
   if (flag(args.values, "json")) out.print(planJson(plan).trimEnd());
   else out.print(renderPlanText(plan, policies, out.out, path.relative(projectDir, file)).trimEnd());
+  // The findings and warnings again on stderr, formatted as check and render print them, so they
+  // reach the terminal when stdout is redirected or is JSON.
+  for (const line of planDiagnostics(plan, policies, out.err)) out.error(line);
 
   if (outDir !== undefined) {
     const dir = path.resolve(io.cwd, outDir);

@@ -6,7 +6,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify as toYaml } from "yaml";
 import type { Style } from "../io";
-import { checkSource, formatFinding, type CheckResult } from "../commands/check";
+import { findingWarning } from "../../components/core/policy";
+import { checkSource, findingLine, formatFinding, type CheckResult } from "../commands/check";
 import { secretPaths, sortKeys, unwrapSecrets, type Plan, type PlannedCluster, type PlannedResource } from "./collect";
 
 export function yamlOf(value: unknown): string {
@@ -185,4 +186,26 @@ export function writePlan(dir: string, plan: Plan): string[] {
   write("plan.json", planJson(plan));
   for (const r of plan.resources) if (r.custom) write(manifestFileName(r), manifestText(r, plan));
   return written;
+}
+
+/**
+ * What `plan` prints on stderr, as `check` and `render` do: each policy's findings
+ * (`file:line:column: severity [id] path: message`) and the warnings that are not findings
+ * (retention below the CIS minimums, PSA notes), each once per cluster.
+ */
+export function planDiagnostics(plan: Plan, policies: PlanPolicy[], s: Style): string[] {
+  const out: string[] = [];
+  const asWarnings = new Set<string>();
+  for (const p of policies) {
+    if (!p.check.valid) {
+      for (const i of p.check.issues) out.push(s.red(`${p.check.file}: ${i.path}: ${i.message} (kube-apiserver would not load it)`));
+    }
+    for (const f of p.check.findings) {
+      out.push(findingLine(f, p.check.file, s));
+      asWarnings.add(findingWarning(f));
+    }
+  }
+  for (const c of plan.clusters) for (const w of c.warnings) if (!asWarnings.has(w)) out.push(s.yellow(`warning: ${c.name}: ${w}`));
+  for (const w of plan.warnings) out.push(s.yellow(`warning: ${w}`));
+  return out;
 }
