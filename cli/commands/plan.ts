@@ -10,6 +10,7 @@ import { Out, type Io } from "../io";
 import { findProjectDir } from "../paths";
 import { ConfigError, parseStackConfig, PROJECT } from "../../program";
 import { collectPlan, type Plan } from "../plan/collect";
+import { planProgram, readPulumiProject } from "../plan/program";
 import { renderDiff } from "../plan/diff";
 import { planDiagnostics, planJson, planPolicies, renderPlanText, writePlan } from "../plan/render";
 import { loadStackFile } from "../stack-file";
@@ -39,8 +40,14 @@ export const spec: CommandSpec = {
   examples: ["npm run plan -- --stack dev", "rancher-audit plan --stack prod --out out/prod", "rancher-audit plan --stack prod --diff dev", "rancher-audit plan --stack prod --diff out/prod/plan.json"],
 };
 
-/** Plans a stack: stack file → parseStackConfig → buildStack under mocks. Config errors are CliErrors (exit 2). */
+/**
+ * Plans a stack. The bundled program (project rancher-audit): stack file → parseStackConfig →
+ * buildStack under mocks. Any other Pulumi project: the user's own program (Pulumi.yaml main) run
+ * under the same mocks (cli/plan/program.ts). Config errors are CliErrors (exit 2).
+ */
 export async function planStackOffline(projectDir: string, stack: string): Promise<{ plan: Plan; file: string }> {
+  const project = readPulumiProject(projectDir);
+  if (project.name !== PROJECT) return planProgram(project, stack);
   const sf = loadStackFile(projectDir, stack, PROJECT);
   let config;
   try {

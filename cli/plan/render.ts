@@ -8,7 +8,7 @@ import { stringify as toYaml } from "yaml";
 import type { Style } from "../io";
 import { findingWarning } from "../../components/core/policy";
 import { checkSource, findingLine, formatFinding, type CheckResult } from "../commands/check";
-import { secretPaths, sortKeys, unwrapSecrets, type Plan, type PlannedCluster, type PlannedResource } from "./collect";
+import { ownResources, secretPaths, sortKeys, unwrapSecrets, type Plan, type PlannedCluster, type PlannedResource } from "./collect";
 
 export function yamlOf(value: unknown): string {
   return toYaml(value, { lineWidth: 0, minContentWidth: 0, blockQuote: "literal", aliasDuplicateObjects: false, sortMapEntries: false });
@@ -96,18 +96,23 @@ export function renderPlanText(plan: Plan, policies: PlanPolicy[], s: Style, sou
   out.push(s.dim("Offline: the program ran under Pulumi's mock monitor. Inputs are exactly what the providers receive; ids and clusterV1Id are stand-ins."));
 
   out.push("", s.bold("== Resources =="));
+  // Ours (our components and their children) with their inputs; a user's program's other resources by name only.
+  const own = ownResources(plan.resources);
   const children = (parent: string | null) => plan.resources.filter((r) => r.parent === parent);
-  const printResource = (r: PlannedResource, depth: number) => {
+  const holdsOwn = (r: PlannedResource): boolean => own.has(r.name) || children(r.name).some((c) => c !== r && holdsOwn(c));
+  const printResource = (r: PlannedResource, depth: number, lines: string[]) => {
     const pad = "  ".repeat(depth);
-    out.push(`${pad}${resourceLine(r, s)}`);
-    if (r.custom) {
+    lines.push(`${pad}${resourceLine(r, s)}`);
+    if (r.custom && own.has(r.name)) {
       const secrets = secretPaths(r.inputs);
-      if (secrets.length > 0) out.push(`${pad}    ${s.dim(`# secret inputs (${secrets.join(", ")}) shown in clear: the audit policy is not secret`)}`);
-      out.push(indent(yamlOf(unwrapSecrets(r.inputs)), `${pad}    `));
+      if (secrets.length > 0) lines.push(`${pad}    ${s.dim(`# secret inputs (${secrets.join(", ")}) shown in clear: the audit policy is not secret`)}`);
+      lines.push(indent(yamlOf(unwrapSecrets(r.inputs)), `${pad}    `));
     }
-    for (const c of children(r.name).filter((x) => x !== r)) printResource(c, depth + 1);
+    for (const c of children(r.name).filter((x) => x !== r)) printResource(c, depth + 1, lines);
   };
-  for (const r of children(null)) printResource(r, 0);
+  const others: string[] = [];
+  for (const r of children(null)) printResource(r, 0, holdsOwn(r) ? out : others);
+  if (others.length > 0) out.push("", s.bold("== Other resources of the program (not rancher-audit's: inputs not shown) =="), ...others);
 
   out.push("", s.bold("== Audit policy =="));
   if (policies.length === 0) out.push("audit is disabled: no policy is delivered");
@@ -184,7 +189,8 @@ export function writePlan(dir: string, plan: Plan): string[] {
     written.push(name);
   };
   write("plan.json", planJson(plan));
-  for (const r of plan.resources) if (r.custom) write(manifestFileName(r), manifestText(r, plan));
+  const own = ownResources(plan.resources);
+  for (const r of plan.resources) if (r.custom && own.has(r.name)) write(manifestFileName(r), manifestText(r, plan));
   return written;
 }
 
