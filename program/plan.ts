@@ -63,8 +63,24 @@ export function sourceArgsFor(config: StackConfig, g: { names: string[]; oldest:
   };
 }
 
+/**
+ * Plans of configs already planned, by identity: parseStackConfig plans the config it returns and
+ * buildStack plans it again before registering anything (it may be given a hand-made config), so
+ * a stack of hundreds of clusters is planned once, not twice. (Each component still checks its
+ * own arguments.)
+ */
+const planned = new WeakMap<StackConfig, StackPlan>();
+
 /** Plans every policy object and cluster without registering anything (errors name config keys). */
 export function planStack(config: StackConfig): StackPlan {
+  const known = planned.get(config);
+  if (known) return known;
+  const plan = planStackUncached(config);
+  planned.set(config, plan);
+  return plan;
+}
+
+function planStackUncached(config: StackConfig): StackPlan {
   const sources: Record<string, PlannedPolicySource> = {};
   const groups = groupMembers(config);
   if (config.enabled) {
