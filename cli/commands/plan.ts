@@ -134,9 +134,6 @@ export async function run(argv: string[], io: Io): Promise<number> {
 
   if (flag(args.values, "json")) out.print(planJson(plan).trimEnd());
   else out.print(renderPlanText(plan, policies, out.out, path.relative(projectDir, file)).trimEnd());
-  // The findings and warnings again on stderr, formatted as check and render print them, so they
-  // reach the terminal when stdout is redirected or is JSON.
-  for (const line of planDiagnostics(plan, policies, out.err)) out.error(line);
 
   if (outDir !== undefined) {
     const dir = path.resolve(io.cwd, outDir);
@@ -150,5 +147,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (flag(args.values, "json")) out.error(text.trimEnd());
     else out.print(`\n${text.trimEnd()}`);
   }
+  // The findings and warnings again on stderr, formatted as check and render print them, so they
+  // reach the terminal (last, after --out is written) when stdout is redirected or is JSON.
+  for (const line of planDiagnostics(plan, policies, out.err)) out.error(line);
   return policies.some((p) => p.check.exitCode === EXIT_FINDINGS) ? EXIT_FINDINGS : EXIT_OK;
 }
