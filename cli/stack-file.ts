@@ -73,7 +73,7 @@ function pulumiScalars(config: YAMLMap): Record<string, string> {
 }
 
 /** Reads `Pulumi.<stack>.yaml` from the stack config directory (the CLI's one stack-file reader, used by plan and render). Throws a CliError naming the file. */
-export function loadStackFile(projectDir: string, stack: string, project: string): StackFile {
+export function loadStackFile(projectDir: string, stack: string, project: string, options: { allowSecure?: boolean } = {}): StackFile {
   const file = stackFilePath(projectDir, stack);
   let doc: unknown;
   let config: unknown;
@@ -92,7 +92,7 @@ export function loadStackFile(projectDir: string, stack: string, project: string
   const values: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(all)) {
     if (key.startsWith(`${project}:`)) {
-      if (value !== null && typeof value === "object" && "secure" in (value as object)) {
+      if (!options.allowSecure && value !== null && typeof value === "object" && "secure" in (value as object)) {
         throw new CliError(`${file}: ${key} is an encrypted value; plan runs without credentials, so project settings must be plain`);
       }
       values[key.slice(project.length + 1)] = value;

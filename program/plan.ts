@@ -64,11 +64,28 @@ export function sourceArgsFor(config: StackConfig, g: { names: string[]; oldest:
 }
 
 /**
+ * Plans of configs already planned, by identity: parseStackConfig plans the config it returns and
+ * buildStack plans it again before registering anything (it may be given a hand-made config), so
+ * a stack of hundreds of clusters is planned once, not twice. (Each component still checks its
+ * own arguments.)
+ */
+const planned = new WeakMap<StackConfig, StackPlan>();
+
+/**
  * Plans every policy object and cluster without registering anything (errors name config keys).
  * Every problem is found: with `problems`, they are recorded there and the plan holds what could
- * be planned; without, one error listing them all is thrown.
+ * be planned; without, one error listing them all is thrown (and the plan is cached).
  */
 export function planStack(config: StackConfig, problems?: ConfigProblems): StackPlan {
+  if (problems) return planStackUncached(config, problems);
+  const known = planned.get(config);
+  if (known) return known;
+  const plan = planStackUncached(config);
+  planned.set(config, plan);
+  return plan;
+}
+
+function planStackUncached(config: StackConfig, problems?: ConfigProblems): StackPlan {
   const found = problems ?? new ConfigProblems();
   const sources: Record<string, PlannedPolicySource> = {};
   const groups = groupMembers(config);

@@ -18,8 +18,9 @@ import {
   type Finding,
   type PolicyIssue,
 } from "../../components/audit-policy";
+import { findingText } from "../../components/core/policy";
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, CliError, flag, str, type CommandSpec, parseOrHelp } from "../args";
-import { Out, type Io } from "../io";
+import { Out, type Io, type Style } from "../io";
 import { kubernetesVersionOption, loadability, locator, readPolicySource, type Location, type PolicySource } from "../policy-source";
 
 export const spec: CommandSpec = {
@@ -98,9 +99,27 @@ export function checkSource(source: PolicySource, kubernetesVersion?: string): C
   return { file: source.label, valid: true, issues: [], findings, exitCode };
 }
 
+/** One finding as every command prints it: `file:line:column: severity [id] path: message` (the core's findingText). */
 export function formatFinding(f: LocatedFinding, file: string): string {
   const where = [file, f.line, f.line !== undefined ? f.column : undefined].filter((x) => x !== undefined).join(":");
-  return `${where}: ${f.severity} [${f.id}] ${f.path ? `${f.path}: ` : ""}${f.message}`;
+  return `${where}: ${f.severity} ${findingText(f)}`;
+}
+
+/** Findings of the policy `text` with the line and column of their path in it, in text order. */
+export function locateFindings(text: string, findings: readonly Finding[]): LocatedFinding[] {
+  const locate = locator(text);
+  return findings
+    .map((f): LocatedFinding => {
+      const at = locate(f.path);
+      return at ? { ...f, line: at.line, column: at.column } : { ...f };
+    })
+    .sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));
+}
+
+/** A finding's line, coloured by severity (errors red, warnings yellow). */
+export function findingLine(f: LocatedFinding, file: string, s: Style): string {
+  const text = formatFinding(f, file);
+  return f.severity === "error" ? s.red(text) : s.yellow(text);
 }
 
 function printHuman(out: Out, r: CheckResult): void {
@@ -114,10 +133,7 @@ function printHuman(out: Out, r: CheckResult): void {
   const warnings = r.findings.length - errors;
   const verdict = errors > 0 ? s.red(s.bold("unsafe")) : warnings > 0 ? s.yellow("ok, with warnings") : s.green("ok");
   out.print(`${s.bold(r.file)}: ${verdict}: ${errors} error(s), ${warnings} warning(s)`);
-  for (const f of r.findings) {
-    const text = formatFinding(f, r.file);
-    out.print(`  ${f.severity === "error" ? s.red(text) : s.yellow(text)}`);
-  }
+  for (const f of r.findings) out.print(`  ${findingLine(f, r.file, s)}`);
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {

@@ -11,6 +11,7 @@ import { findProjectDir, shownPath } from "../paths";
 import { StepProgress } from "../status";
 import type { Plan } from "../plan/collect";
 import { loadStackFile, stackFilePath } from "../stack-file";
+import { readPulumiProject } from "../plan/project";
 
 export const spec: CommandSpec = {
   name: "plan",
@@ -48,12 +49,20 @@ const planning = () => ({
   ...(require("../plan/collect") as typeof import("../plan/collect")),
   ...(require("../plan/diff") as typeof import("../plan/diff")),
   ...(require("../plan/render") as typeof import("../plan/render")),
+  ...(require("../plan/program") as typeof import("../plan/program")),
 });
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-/** Plans a stack: stack file → parseStackFileConfig (every key, every problem at once) → buildStack under mocks. Config errors are CliErrors (exit 2). */
+/**
+ * Plans a stack. The bundled program (project rancher-audit): stack file → parseStackFileConfig
+ * (every key, every problem at once) → buildStack under mocks. Any other Pulumi project: the
+ * user's own program (Pulumi.yaml main) run under the same mocks (cli/plan/program.ts). Config
+ * errors are CliErrors (exit 2).
+ */
 export async function planStackOffline(projectDir: string, stack: string): Promise<{ plan: Plan; file: string }> {
-  const { ConfigError, parseStackFileConfig, PROJECT, collectPlan } = planning();
+  const { ConfigError, parseStackFileConfig, PROJECT, collectPlan, planProgram } = planning();
+  const project = readPulumiProject(projectDir);
+  if (project.name !== PROJECT) return planProgram(project, stack);
   const sf = loadStackFile(projectDir, stack, PROJECT);
   let config;
   try {
@@ -101,6 +110,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   // refused here, not after the whole plan.
   const diffIsFile = diffArg !== undefined && (diffArg.endsWith(".json") || diffArg.includes("/") || diffArg.includes(path.sep));
   const savedPlan = diffArg !== undefined && diffIsFile ? readSavedPlan(diffArg, path.resolve(io.cwd, diffArg)) : undefined;
+  readPulumiProject(projectDir);
   if (diffArg !== undefined && !diffIsFile) stackFilePath(projectDir, diffArg, "--diff");
   stackFilePath(projectDir, stack);
 
@@ -120,7 +130,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     progress.stop();
   }
   const { plan, file } = planned;
-  const { planJson, planPolicies, renderDiff, renderPlanText, writePlan } = planning();
+  const { planDiagnostics, planJson, planPolicies, renderDiff, renderPlanText, writePlan } = planning();
   const policies = planPolicies(plan);
 
   if (flag(args.values, "json")) out.print(planJson(plan).trimEnd());
@@ -138,5 +148,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (flag(args.values, "json")) out.error(text.trimEnd());
     else out.print(`\n${text.trimEnd()}`);
   }
+  // The findings and warnings again on stderr, formatted as check and render print them, so they
+  // reach the terminal (last, after --out is written) when stdout is redirected or is JSON.
+  for (const line of planDiagnostics(plan, policies, out.err)) out.error(line);
   return policies.some((p) => p.check.exitCode === EXIT_FINDINGS) ? EXIT_FINDINGS : EXIT_OK;
 }

@@ -5,23 +5,24 @@
  */
 import * as path from "node:path";
 import { AuditConfigError } from "../../components/rancher";
-import { renderRke1Files } from "../render/rke1";
-import { RENDER_SETTINGS, type RenderCliOptions, type RenderedFile } from "../render/input";
-import { renderRke2Files } from "../render/rke2";
+import { renderRke1 } from "../render/rke1";
+import { RENDER_SETTINGS, type RenderCliOptions, type RenderOutcome } from "../render/input";
+import { renderRke2 } from "../render/rke2";
+import { findingLine, locateFindings } from "./check";
 import { CliError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, flag, str, type CommandSpec, parseOrHelp } from "../args";
 import { Out, type Io } from "../io";
 import { writeOutputFiles } from "../output";
 import { findProjectDir } from "../paths";
 import { kubernetesVersionOption } from "../policy-source";
 
-const TARGETS: Record<string, { describe: string; render: (o: RenderCliOptions) => RenderedFile[] }> = {
+const TARGETS: Record<string, { describe: string; render: (o: RenderCliOptions) => RenderOutcome }> = {
   rke2: {
     describe: "the policy file and a config.yaml.d drop-in (kube-apiserver-arg+) for standalone RKE2 servers, at their node paths",
-    render: renderRke2Files,
+    render: renderRke2,
   },
   rke1: {
     describe: "the services.kube-api.audit_log block for RKE1: cluster-audit.yml (rke CLI) and rancher-cluster-audit.yaml (Rancher-managed RKE1)",
-    render: renderRke1Files,
+    render: renderRke1,
   },
 };
 
@@ -35,6 +36,7 @@ export const spec: CommandSpec = {
   description: [
     ...Object.entries(TARGETS).map(([name, t]) => `${name}: ${t.describe}.`),
     "The policy comes from exactly one of --stack (the stack's policy, paths and retention, read with the program's own parser), --preset or --policy. Flags override the stack's values. Without --out the files are printed to stdout, each under a '# ==> path (mode) <==' header.",
+    "The policy's findings (as `check` prints them) and retention below the CIS minimums are printed on stderr. A policy with findings of severity error is refused (exit 1) unless --allow-unsafe-policy; with it the files are written, the findings it allowed are printed, and the exit code is still 1, as for `check` and `plan`.",
   ],
   options: {
     stack: { type: "string", short: "s", value: "ENV", description: "take the settings of stacks/Pulumi.<ENV>.yaml" },
@@ -54,7 +56,7 @@ export const spec: CommandSpec = {
   positionals: { min: 1, max: 1, names: "the target: rke2 or rke1" },
   exitCodes: [
     "0  rendered",
-    "1  the policy has findings of severity error (unsafe) and --allow-unsafe-policy was not given; nothing is written",
+    "1  the policy has findings of severity error (unsafe): nothing is written, or, with --allow-unsafe-policy, written with the findings printed",
     "2  bad options or stack config (the message names the flag or stack key), or a usage error",
   ],
   examples: [
@@ -93,9 +95,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
   set("kubernetesVersion", kubernetesVersionOption(str(v, "kubernetes-version")));
 
-  let files: RenderedFile[];
+  let outcome: RenderOutcome;
   try {
-    files = t.render(options);
+    outcome = t.render(options);
   } catch (e) {
     if (e instanceof AuditConfigError) {
       // The renderers refuse a policy with error findings (components/core/policy.ts): that is
@@ -104,6 +106,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     }
     throw e;
   }
+  const { files } = outcome;
   const outDir = str(v, "out");
   if (outDir === undefined) {
     files.forEach((f, i) => {
@@ -111,13 +114,24 @@ export async function run(argv: string[], io: Io): Promise<number> {
       out.print(out.out.dim(`# ==> ${f.path} (mode ${mode(f.mode)}) <==`));
       out.print(f.content.trimEnd());
     });
-    return EXIT_OK;
+  } else {
+    const dir = path.resolve(io.cwd, outDir);
+    writeOutputFiles("--out", outDir, dir, files.map((f) => ({ ...f, mode: f.mode ?? 0o644 })));
+    for (const f of files) {
+      const file = path.join(dir, f.path);
+      out.print(`wrote ${path.relative(io.cwd, file) || file} (mode ${mode(f.mode)})`);
+    }
   }
-  const dir = path.resolve(io.cwd, outDir);
-  writeOutputFiles("--out", outDir, dir, files.map((f) => ({ ...f, mode: f.mode ?? 0o644 })));
-  for (const f of files) {
-    const file = path.join(dir, f.path);
-    out.print(`wrote ${path.relative(io.cwd, file) || file} (mode ${mode(f.mode)})`);
-  }
-  return EXIT_OK;
+  return reportRenderFindings(out, outcome);
+}
+
+/** The findings (as `check` prints them) and warnings on stderr; the exit code `check` would give. */
+function reportRenderFindings(out: Out, outcome: RenderOutcome): number {
+  const findings = locateFindings(outcome.policyText, outcome.findings);
+  for (const f of findings) out.error(findingLine(f, outcome.policyLabel, out.err));
+  for (const w of outcome.warnings) out.error(out.err.yellow(`warning: ${w}`));
+  const errors = findings.filter((f) => f.severity === "error").length;
+  if (errors === 0) return EXIT_OK;
+  out.error(out.err.red(`--allow-unsafe-policy: rendered although the policy has ${errors} finding(s) of severity error (above); exit 1`));
+  return EXIT_FINDINGS;
 }

@@ -127,7 +127,7 @@ function valueOf<T>(o: pulumi.Output<T>, what: string, timeoutMs: number): Promi
 }
 
 /** Lets pending registrations finish: waits until no new registration arrives for a few turns. */
-async function settle(count: () => number): Promise<void> {
+export async function settle(count: () => number): Promise<void> {
   let last = -1;
   let stable = 0;
   while (stable < 3) {
@@ -136,6 +136,45 @@ async function settle(count: () => number): Promise<void> {
     stable = n === last ? stable + 1 : 0;
     last = n;
   }
+}
+
+/** The outputs of an AuditedCluster that a plan shows (the component's own fields, or the program's stack outputs). */
+export interface ClusterComponentOutputs {
+  clusterV1Id: pulumi.Output<string>;
+  policySourceName: pulumi.Output<string | undefined>;
+  policySha256: pulumi.Output<string | undefined>;
+  policyYaml: pulumi.Output<string | undefined>;
+  apiServerArgs: pulumi.Output<string[]>;
+  restartScope: pulumi.Output<RestartScope>;
+}
+
+/** One cluster of the plan, from its component's outputs. */
+export async function plannedCluster(
+  name: string,
+  o: ClusterComponentOutputs,
+  kubernetesVersion: string,
+  warnings: readonly string[],
+  timeoutMs: number,
+): Promise<PlannedCluster> {
+  const [clusterV1Id, policySourceName, policySha256, apiServerArgs, restartScope, policyYaml] = await Promise.all([
+    valueOf(o.clusterV1Id, `${name} clusterV1Id`, timeoutMs),
+    valueOf(o.policySourceName, `${name} policySourceName`, timeoutMs),
+    valueOf(o.policySha256, `${name} policySha256`, timeoutMs),
+    valueOf(o.apiServerArgs, `${name} apiServerArgs`, timeoutMs),
+    valueOf(o.restartScope, `${name} restartScope`, timeoutMs),
+    valueOf(o.policyYaml, `${name} policy`, timeoutMs),
+  ]);
+  return {
+    name,
+    clusterV1Id,
+    policySourceName: policySourceName ?? null,
+    policySha256: policySha256 ?? null,
+    policyYaml: policyYaml ?? null,
+    apiServerArgs: [...apiServerArgs],
+    restartScope: sortKeys(restartScope) as RestartScope,
+    kubernetesVersion,
+    warnings: [...warnings],
+  };
 }
 
 export interface CollectOptions {
@@ -153,9 +192,52 @@ let queue: Promise<unknown> = Promise.resolve();
  * process-global). Errors thrown by the program (bad config) propagate unchanged.
  */
 export function collectPlan(config: StackConfig, options: CollectOptions): Promise<Plan> {
-  const run = queue.then(() => collect(config, options));
+  return oneAtATime(() => collect(config, options));
+}
+
+/** Runs `fn` after every earlier plan has finished (the mock monitor and config are process-global). */
+export function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
+  const run = queue.then(fn);
   queue = run.catch(() => undefined);
   return run;
+}
+
+/**
+ * Installs the recording mock for `project`/`stack` with the given config (every value as the
+ * stack file writes it; objects become JSON as Pulumi passes them; `secretKeys` read as secrets).
+ */
+export async function installMocks(recorded: RecordedRegistration[], project: string, stack: string, allConfig: Record<string, unknown>, secretKeys: string[] = []): Promise<void> {
+  await pulumi.runtime.setMocks(recordingMocks(recorded), project, stack, false);
+  const flat: Record<string, string> = {};
+  for (const [k, v] of Object.entries(allConfig)) flat[k] = typeof v === "string" ? v : JSON.stringify(v);
+  pulumi.runtime.setAllConfig(flat, secretKeys);
+}
+
+/**
+ * Runs `fn` with pulumi.log's warnings collected: without an engine they go to console.warn,
+ * and would reach the terminal unannounced.
+ */
+export async function capturingWarnings<T>(fn: (logged: string[]) => Promise<T>): Promise<T> {
+  const logged: string[] = [];
+  const originalWarn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    logged.push(args.map(String).join(" ").replace(/^warning: \[runtime\] /, ""));
+  };
+  try {
+    return await fn(logged);
+  } finally {
+    console.warn = originalWarn;
+  }
+}
+
+/** The Plan from the recorded registrations and the clusters' outputs (both sorted by name). */
+export function assemblePlan(project: string, stack: string, resources: PlannedResource[], clusters: PlannedCluster[], logged: readonly string[]): Plan {
+  const sorted = resources
+    .map((r) => ({ ...r, inputs: sortKeys(r.inputs) as Record<string, unknown> }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+  clusters.sort((a, b) => (a.name < b.name ? -1 : 1));
+  const warnings = logged.filter((w) => !clusters.some((c) => c.warnings.some((x) => w.includes(x))));
+  return { formatVersion: 1, project, stack, resources: sorted, clusters, warnings };
 }
 
 /** The mock `pulumi up` uses here; exported so tests can compare with an independent one. */
@@ -177,52 +259,50 @@ async function collect(config: StackConfig, options: CollectOptions): Promise<Pl
   const project = options.project ?? PROJECT;
   const timeoutMs = options.timeoutMs ?? 120_000;
   const recorded: RecordedRegistration[] = [];
-  await pulumi.runtime.setMocks(recordingMocks(recorded), project, options.stack, false);
-  const flat: Record<string, string> = {};
-  for (const [k, v] of Object.entries(options.allConfig ?? {})) flat[k] = typeof v === "string" ? v : JSON.stringify(v);
-  pulumi.runtime.setAllConfig(flat);
-
-  // The component logs its warnings through pulumi.log, which prints with console.warn when no
-  // engine is attached; collect them instead of letting them reach the terminal unannounced.
-  const logged: string[] = [];
-  const originalWarn = console.warn;
-  console.warn = (...args: unknown[]) => {
-    logged.push(args.map(String).join(" ").replace(/^warning: \[runtime\] /, ""));
-  };
-  try {
+  await installMocks(recorded, project, options.stack, options.allConfig ?? {});
+  return capturingWarnings(async (logged) => {
     const built = buildStack(config);
     const outputs = stackOutputs(built);
     const clusters: PlannedCluster[] = [];
     for (const c of config.clusters) {
-      const o = outputs.clusters[c.name];
-      const [clusterV1Id, policySourceName, policySha256, apiServerArgs, restartScope, policyYaml] = await Promise.all([
-        valueOf(o.clusterV1Id, `${c.name} clusterV1Id`, timeoutMs),
-        valueOf(o.policySourceName, `${c.name} policySourceName`, timeoutMs),
-        valueOf(o.policySha256, `${c.name} policySha256`, timeoutMs),
-        valueOf(o.apiServerArgs, `${c.name} apiServerArgs`, timeoutMs),
-        valueOf(o.restartScope, `${c.name} restartScope`, timeoutMs),
-        valueOf(outputs.policies[c.name], `${c.name} policy`, timeoutMs),
-      ]);
-      clusters.push({
-        name: c.name,
-        clusterV1Id,
-        policySourceName: policySourceName ?? null,
-        policySha256: policySha256 ?? null,
-        policyYaml: policyYaml ?? null,
-        apiServerArgs: [...apiServerArgs],
-        restartScope: sortKeys(restartScope) as RestartScope,
-        kubernetesVersion: c.kubernetesVersion,
-        warnings: [...built.clusters[c.name].plan.warnings],
-      });
+      clusters.push(await plannedCluster(c.name, { ...outputs.clusters[c.name], policyYaml: outputs.policies[c.name] }, c.kubernetesVersion, built.clusters[c.name].plan.warnings, timeoutMs));
     }
     await settle(() => recorded.length);
-    const resources = inferParents(recorded)
-      .map((r) => ({ ...r, inputs: sortKeys(r.inputs) as Record<string, unknown> }))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
-    clusters.sort((a, b) => (a.name < b.name ? -1 : 1));
-    const warnings = logged.filter((w) => !clusters.some((c) => c.warnings.some((x) => w.includes(x))));
-    return { formatVersion: 1, project, stack: options.stack, resources, clusters, warnings };
-  } finally {
-    console.warn = originalWarn;
+    return assemblePlan(project, options.stack, inferParents(recorded), clusters, logged);
+  });
+}
+
+/** Whether a type token is one of this package's components. */
+export const isOwnType = (type: string): boolean => type.startsWith("rancher-audit:");
+
+/**
+ * The names of the resources this package created: its components and everything under them.
+ * Plans of the bundled program hold nothing else; in a user's program the rest is listed only.
+ */
+export function ownResources(resources: readonly PlannedResource[]): Set<string> {
+  const byName = new Map(resources.map((r) => [r.name, r] as const));
+  const own = new Set<string>();
+  for (const r of resources) {
+    const seen = new Set<string>();
+    for (let at: PlannedResource | undefined = r; at && !seen.has(at.name); at = at.parent === null ? undefined : byName.get(at.parent)) {
+      seen.add(at.name);
+      if (isOwnType(at.type)) {
+        own.add(r.name);
+        break;
+      }
+    }
   }
+  return own;
+}
+
+/** Replaces every secret value by "[secret]", keeping the secret marker (resources that are not ours: never printed). */
+export function redactSecrets(v: unknown): unknown {
+  if (isSecretWrapper(v)) return { [SECRET_SIG]: SECRET_VALUE, value: "[secret]" };
+  if (Array.isArray(v)) return v.map(redactSecrets);
+  if (v !== null && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = redactSecrets(x);
+    return out;
+  }
+  return v;
 }

@@ -6,8 +6,9 @@ import { stringify as toYaml } from "yaml";
 import { formatIssues } from "../../components/audit-policy";
 import type { Style } from "../io";
 import { writeOutputFiles, type OutputFile } from "../output";
-import { checkSource, formatFinding, type CheckResult } from "../commands/check";
-import { secretPaths, sortKeys, unwrapSecrets, type Plan, type PlannedCluster, type PlannedResource } from "./collect";
+import { findingWarning } from "../../components/core/policy";
+import { checkSource, findingLine, formatFinding, type CheckResult } from "../commands/check";
+import { ownResources, secretPaths, sortKeys, unwrapSecrets, type Plan, type PlannedCluster, type PlannedResource } from "./collect";
 
 export function yamlOf(value: unknown): string {
   return toYaml(value, { lineWidth: 0, minContentWidth: 0, blockQuote: "literal", aliasDuplicateObjects: false, sortMapEntries: false });
@@ -95,18 +96,23 @@ export function renderPlanText(plan: Plan, policies: PlanPolicy[], s: Style, sou
   out.push(s.dim("Offline: the program ran under Pulumi's mock monitor. Inputs are exactly what the providers receive; ids and clusterV1Id are stand-ins."));
 
   out.push("", s.bold("== Resources =="));
+  // Ours (our components and their children) with their inputs; a user's program's other resources by name only.
+  const own = ownResources(plan.resources);
   const children = (parent: string | null) => plan.resources.filter((r) => r.parent === parent);
-  const printResource = (r: PlannedResource, depth: number) => {
+  const holdsOwn = (r: PlannedResource): boolean => own.has(r.name) || children(r.name).some((c) => c !== r && holdsOwn(c));
+  const printResource = (r: PlannedResource, depth: number, lines: string[]) => {
     const pad = "  ".repeat(depth);
-    out.push(`${pad}${resourceLine(r, s)}`);
-    if (r.custom) {
+    lines.push(`${pad}${resourceLine(r, s)}`);
+    if (r.custom && own.has(r.name)) {
       const secrets = secretPaths(r.inputs);
-      if (secrets.length > 0) out.push(`${pad}    ${s.dim(`# secret inputs (${secrets.join(", ")}) shown in clear: the audit policy is not secret`)}`);
-      out.push(indent(yamlOf(unwrapSecrets(r.inputs)), `${pad}    `));
+      if (secrets.length > 0) lines.push(`${pad}    ${s.dim(`# secret inputs (${secrets.join(", ")}) shown in clear: the audit policy is not secret`)}`);
+      lines.push(indent(yamlOf(unwrapSecrets(r.inputs)), `${pad}    `));
     }
-    for (const c of children(r.name).filter((x) => x !== r)) printResource(c, depth + 1);
+    for (const c of children(r.name).filter((x) => x !== r)) printResource(c, depth + 1, lines);
   };
-  for (const r of children(null)) printResource(r, 0);
+  const others: string[] = [];
+  for (const r of children(null)) printResource(r, 0, holdsOwn(r) ? out : others);
+  if (others.length > 0) out.push("", s.bold("== Other resources of the program (not rancher-audit's: inputs not shown) =="), ...others);
 
   out.push("", s.bold("== Audit policy =="));
   if (policies.length === 0) out.push("audit is disabled: no policy is delivered");
@@ -178,7 +184,30 @@ export function manifestText(r: PlannedResource, plan: Plan): string {
 export function writePlan(dir: string, plan: Plan, given = dir): string[] {
   // The plan and the manifests hold the policy: owner-only, like the policy file on the nodes.
   const files: OutputFile[] = [{ path: "plan.json", content: planJson(plan), mode: 0o600 }];
-  for (const r of plan.resources) if (r.custom) files.push({ path: manifestFileName(r), content: manifestText(r, plan), mode: 0o600 });
+  const own = ownResources(plan.resources);
+  for (const r of plan.resources) if (r.custom && own.has(r.name)) files.push({ path: manifestFileName(r), content: manifestText(r, plan), mode: 0o600 });
   writeOutputFiles("--out", given, dir, files);
   return files.map((f) => f.path);
+}
+
+/**
+ * What `plan` prints on stderr, as `check` and `render` do: each policy's findings
+ * (`file:line:column: severity [id] path: message`) and the warnings that are not findings
+ * (retention below the CIS minimums, PSA notes), each once per cluster.
+ */
+export function planDiagnostics(plan: Plan, policies: PlanPolicy[], s: Style): string[] {
+  const out: string[] = [];
+  const asWarnings = new Set<string>();
+  for (const p of policies) {
+    if (!p.check.valid) {
+      for (const i of p.check.issues) out.push(s.red(`${p.check.file}: ${i.path}: ${i.message} (kube-apiserver would not load it)`));
+    }
+    for (const f of p.check.findings) {
+      out.push(findingLine(f, p.check.file, s));
+      asWarnings.add(findingWarning(f));
+    }
+  }
+  for (const c of plan.clusters) for (const w of c.warnings) if (!asWarnings.has(w)) out.push(s.yellow(`warning: ${c.name}: ${w}`));
+  for (const w of plan.warnings) out.push(s.yellow(`warning: ${w}`));
+  return out;
 }

@@ -8,7 +8,9 @@
  * renders the same policy, paths and retention here. Pure apart from reading the stack and policy files.
  */
 import * as path from "node:path";
+import type { Finding } from "../../components/audit-policy";
 import { AuditConfigError, fail, show, type SettingNamer } from "../../components/core/errors";
+import { findingWarning } from "../../components/core/policy";
 import { expandDistro } from "../../components/core/settings";
 import { AUDIT_SETTINGS, settingSpec } from "../../components/core/settings-table";
 import type { StandaloneAuditOptions } from "../../components/core/standalone";
@@ -69,6 +71,37 @@ export interface ResolvedRenderInput {
   origin: Record<string, string>;
   /** The stack file read, when --stack was given. */
   stackFile?: string;
+  /** What `check` would call the policy: `preset:NAME`, or the policy file as given (a stack's policyFile relative to the project). */
+  policyLabel: string;
+}
+
+/** What a render target produced: the files, and what the policy analysis and the settings checks reported. */
+export interface RenderOutcome {
+  files: RenderedFile[];
+  /** The policy's analysis findings (errors only with --allow-unsafe-policy). */
+  findings: Finding[];
+  /** Non-fatal remarks that are not findings (retention below the CIS minimums). */
+  warnings: string[];
+  /** The policy as `check` names it. */
+  policyLabel: string;
+  /** The policy text the findings' paths point into (the file as written, or the preset as rendered). */
+  policyText: string;
+}
+
+/** The outcome of a renderer: findings, and the warnings that are not findings (those are printed as findings). */
+export function renderOutcome(
+  files: RenderedFile[],
+  input: ResolvedRenderInput,
+  r: { findings: Finding[]; warnings: string[]; policyYaml: string },
+): RenderOutcome {
+  const findingWarnings = new Set(r.findings.map(findingWarning));
+  return {
+    files,
+    findings: r.findings,
+    warnings: r.warnings.filter((w) => !findingWarnings.has(w)),
+    policyLabel: input.policyLabel,
+    policyText: typeof input.options.policy === "string" ? input.options.policy : r.policyYaml,
+  };
 }
 
 /** Each flag with its value placeholder, as help texts write it (`--policy FILE`, `--max-age N`). */
@@ -136,6 +169,7 @@ export function resolveRenderInput(o: RenderCliOptions, target: "rke2" | "rke1")
   const options: Record<string, unknown> = {};
   const origin: Record<string, string> = { ...RENDER_FLAGS };
   let stackFile: string | undefined;
+  let policyLabel: string;
 
   if (o.stack !== undefined) {
     const { file, config } = readStack(o.projectDir, o.stack);
@@ -147,9 +181,11 @@ export function resolveRenderInput(o: RenderCliOptions, target: "rke2" | "rke1")
     if (config.policyText !== undefined) {
       options.policy = config.policyText;
       origin.policy = from("policyFile");
+      policyLabel = config.policyFile;
     } else {
       options.preset = config.preset;
       origin.preset = from("preset");
+      policyLabel = `preset:${config.preset}`;
     }
     for (const { key } of OPTION_SETTINGS) {
       if (key === "policyPath" || key === "logPath") continue;
@@ -168,6 +204,7 @@ export function resolveRenderInput(o: RenderCliOptions, target: "rke2" | "rke1")
     }
   } else if (o.preset !== undefined) {
     options.preset = o.preset;
+    policyLabel = `preset:${o.preset}`;
   } else {
     const file = path.resolve(o.cwd ?? o.projectDir, String(o.policyFile));
     try {
@@ -177,6 +214,7 @@ export function resolveRenderInput(o: RenderCliOptions, target: "rke2" | "rke1")
       fail("--policy", `cannot read ${show(o.policyFile)} (${e.reason}); give the path of an audit.k8s.io/v1 Policy file`);
     }
     origin.policy = `--policy ${o.policyFile}`;
+    policyLabel = String(o.policyFile);
   }
 
   for (const { key, type } of OPTION_SETTINGS) {
@@ -184,7 +222,7 @@ export function resolveRenderInput(o: RenderCliOptions, target: "rke2" | "rke1")
     options[key] = type === "integer" ? numberFlag(o[key]) : o[key];
     origin[key] = RENDER_FLAGS[key];
   }
-  return { options: options as StandaloneAuditOptions, kubernetesVersion: o.kubernetesVersion, origin, stackFile };
+  return { options: options as StandaloneAuditOptions, kubernetesVersion: o.kubernetesVersion, origin, stackFile, policyLabel };
 }
 
 /** A node path as a path inside the output directory (`/etc/rancher/rke2/x` becomes `etc/rancher/rke2/x`). */

@@ -3,7 +3,7 @@
  * The same checks and policy options as every other target.
  */
 import { fail } from "../../components/core/errors";
-import { renameForCli, resolveRenderInput, type RenderCliOptions, type RenderedFile } from "./input";
+import { renameForCli, renderOutcome, resolveRenderInput, type RenderCliOptions, type RenderedFile, type RenderOutcome } from "./input";
 import { renderRke1AuditLog, RKE1_POLICY_PATH } from "../../components/rke1/render";
 
 /** File names in the output directory (snippets to merge, never named like the user's own cluster.yml). */
@@ -17,14 +17,23 @@ export const RKE1_RANCHER_YAML_FILE = "rancher-cluster-audit.yaml";
  * (`--log-path`) or the stack key at fault.
  */
 export function renderRke1Files(options: RenderCliOptions): RenderedFile[] {
+  return renderRke1(options).files;
+}
+
+/** renderRke1Files with the policy's findings and the settings' warnings, for the CLI to report. */
+export function renderRke1(options: RenderCliOptions): RenderOutcome {
   if (options?.policyPath !== undefined) {
     fail("--policy-path", `does not apply to RKE1: RKE always writes the policy to ${RKE1_POLICY_PATH}; remove --policy-path`);
   }
   const input = resolveRenderInput(options, "rke1");
   const r = renameForCli(input.origin, () => renderRke1AuditLog({ ...input.options, kubernetesVersion: input.kubernetesVersion }));
   // Both snippets hold the policy: owner-only, like the policy file RKE2 gets.
-  return [
-    { path: RKE1_CLUSTER_YML_FILE, content: r.clusterYml, mode: 0o600 },
-    { path: RKE1_RANCHER_YAML_FILE, content: r.rancherClusterYaml, mode: 0o600 },
-  ];
+  return renderOutcome(
+    [
+      { path: RKE1_CLUSTER_YML_FILE, content: r.clusterYml, mode: 0o600 },
+      { path: RKE1_RANCHER_YAML_FILE, content: r.rancherClusterYaml, mode: 0o600 },
+    ],
+    input,
+    r,
+  );
 }

@@ -38,6 +38,21 @@ export function parseConfigYaml(text: unknown, path: string): ConfigMap {
  * inline audit policy stays readable in a diff), one trailing newline.
  */
 export function renderConfigYaml(config: ConfigMap): string {
+  // Hundreds of clusters of a stack share a handful of configs (the same flags): render each once.
+  const key = JSON.stringify(config);
+  const cached = renderedConfigs.get(key);
+  if (cached !== undefined) return cached;
+  const text = renderConfigYamlUncached(config);
+  if (renderedConfigs.size >= RENDERED_CONFIGS_LIMIT) renderedConfigs.delete(renderedConfigs.keys().next().value!);
+  renderedConfigs.set(key, text);
+  return text;
+}
+
+/** Rendered configs by their JSON (bounded: a long-lived process keeps only the most recent). */
+const renderedConfigs = new Map<string, string>();
+const RENDERED_CONFIGS_LIMIT = 256;
+
+function renderConfigYamlUncached(config: ConfigMap): string {
   const doc = new Document(sortKeysDeep(config), { ...GO_YAML, aliasDuplicateObjects: false });
   visit(doc, {
     Scalar(_key, node) {

@@ -44,11 +44,13 @@ describe("cli render", () => {
     assert.equal((await cli(["render", "rke3", "--preset", "cis"])).code, 2);
   });
 
-  it("an unsafe policy exits 1 unless --allow-unsafe-policy", async () => {
+  it("an unsafe policy exits 1: refused, or rendered with --allow-unsafe-policy", async () => {
     const unsafe = path.join(POLICIES, "k8s-website-example.yaml");
     const refused = await cli(["render", "rke1", "--policy", unsafe]);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /the audit policy is unsafe: \[secret-bodies\]/);
-    assert.equal((await cli(["render", "rke1", "--policy", unsafe, "--allow-unsafe-policy"])).code, 0);
+    const allowed = await cli(["render", "rke1", "--policy", unsafe, "--allow-unsafe-policy"]);
+    assert.equal(allowed.code, 1);
+    assert.match(allowed.stdout, /cluster-audit\.yml/);
   });
 });
