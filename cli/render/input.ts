@@ -54,6 +54,7 @@ export const RENDER_FLAGS: Readonly<Record<string, string>> = {
   stack: "--stack",
   ...Object.fromEntries(AUDIT_SETTINGS.flatMap((s) => ("cliOption" in s ? [[s.key, `--${s.cliOption}`]] : []))),
   policy: "--policy",
+  policyYaml: "--policy",
   prependRules: "--policy",
   appendRules: "--policy",
   omitStages: "--policy",
@@ -75,6 +76,7 @@ export interface ResolvedRenderInput {
 const FLAG_USAGE: Readonly<Record<string, string>> = {
   ...Object.fromEntries(AUDIT_SETTINGS.flatMap((s) => ("cliOption" in s ? [[s.key, "cliValue" in s ? `--${s.cliOption} ${s.cliValue}` : `--${s.cliOption}`]] : []))),
   policy: `--policy ${settingSpec("policyFile").cliValue}`,
+  policyYaml: `--policy ${settingSpec("policyFile").cliValue}`,
 };
 
 /** Names the settings a message mentions as the flags that set them. */
@@ -144,8 +146,8 @@ export function resolveRenderInput(o: RenderCliOptions, target: "rke2" | "rke1")
       fail("--stack", `${from("enabled")} is false: the stack turns audit logging off, so there is nothing to render; set it to true, or use --preset/--policy`);
     }
     if (config.policyText !== undefined) {
-      options.policy = config.policyText;
-      origin.policy = from("policyFile");
+      options.policyYaml = config.policyText;
+      origin.policyYaml = from("policyFile");
     } else {
       options.preset = config.preset;
       origin.preset = from("preset");
@@ -170,12 +172,12 @@ export function resolveRenderInput(o: RenderCliOptions, target: "rke2" | "rke1")
   } else {
     const file = path.resolve(o.cwd ?? o.projectDir, String(o.policyFile));
     try {
-      options.policy = fs.readFileSync(file, "utf8");
+      options.policyYaml = fs.readFileSync(file, "utf8");
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       fail("--policy", `cannot read ${show(o.policyFile)} (${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (code ?? (e as Error).message)}); give the path of an audit.k8s.io/v1 Policy file`);
     }
-    origin.policy = `--policy ${o.policyFile}`;
+    origin.policyYaml = `--policy ${o.policyFile}`;
   }
 
   for (const { key, type } of OPTION_SETTINGS) {
