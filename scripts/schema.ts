@@ -55,7 +55,7 @@ function sortKeys(value: unknown): unknown {
 }
 
 /** The schema file's content. */
-export function renderSchema(schema: Record<string, unknown>): string {
+export function renderSchema(schema: unknown): string {
   return `${JSON.stringify(schema, null, 2)}\n`;
 }
 
