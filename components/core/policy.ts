@@ -155,7 +155,7 @@ function resolveUncached(
   const ownPolicy = policyYaml !== undefined ? "policyYaml" : "policy";
   if (composition.preset === undefined && composition.policy === undefined) composition.preset = "recommended";
   if (composition.preset !== undefined && !isPresetName(composition.preset)) {
-    fail(`${prefix}preset`, msg`${show(composition.preset)} is not a preset; use one of ${PRESET_NAMES.map((p) => `"${p}"`).join(", ")}, or give your own policy with ${mention("policy")} or ${mention("policyYaml")}`, namer);
+    fail(`${prefix}preset`, msg`${show(composition.preset)} is not a preset; use one of ${PRESET_NAMES.map((p) => `"${p}"`).join(", ")}, or give your own policy with ${mention("policy")}`, namer);
   }
   if (spec.policy !== undefined && (spec.policy === null || typeof spec.policy !== "object" || Array.isArray(spec.policy))) {
     fail(`${prefix}policy`, `must be an audit.k8s.io/v1 Policy object (YAML text goes in policyYaml); got ${show(spec.policy)}`);
