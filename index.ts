@@ -8,6 +8,12 @@
  */
 import { buildStack, loadStackConfig, stackOutputs } from "./program";
 
+// Pulumi's component analyzer (`pulumi package add`, see PulumiPlugin.yaml and
+// docs/cross-language.md) starts at this file, because package.json's `main` points into dist/
+// where there is no TypeScript source, and finds the components by following imports from here.
+// Type-only: erased at run time, so the program and its outputs are unchanged.
+export type * from "./components";
+
 const config = loadStackConfig(__dirname);
 const outputs = stackOutputs(buildStack(config));
 

@@ -51,7 +51,7 @@ export function buildStack(config: StackConfig, opts: BuildOptions = {}): BuiltS
           ...(c.labels ? { labels: c.labels } : {}),
           ...(c.podSecurityAdmissionTemplate ? { defaultPodSecurityAdmissionConfigurationTemplateName: c.podSecurityAdmissionTemplate } : {}),
         },
-        audit: { ...auditArgsFor(config), ...(shared ? { policySource: shared } : policySpecFor(config)) },
+        audit: { ...auditArgsFor(config), ...(shared ? { policySource: shared.ref } : policySpecFor(config)) },
       },
       common,
     );

@@ -10,7 +10,7 @@ export const PROJECT = "rancher-audit";
 
 /** Names settings as stack config keys; `policyFile` is put in front of the policy's line:column. */
 export function configNamer(policyFile?: string): SettingNamer {
-  const key = (setting: string) => `${PROJECT}:${setting === "policy" ? "policyFile" : setting}`;
+  const key = (setting: string) => `${PROJECT}:${setting === "policy" || setting === "policyYaml" ? "policyFile" : setting}`;
   return {
     name: key,
     assign: (setting, value) => `set ${key(setting)}: ${String(value)}`,
@@ -39,7 +39,7 @@ export class ConfigError extends AuditConfigError {
 /** Maps a component argument path to the stack config key that sets it. */
 export function configKeyFor(argPath: string, clusterIndex: number | undefined): string {
   const c = clusterIndex === undefined ? "clusters" : `clusters[${clusterIndex}]`;
-  if (argPath === "audit.policy" || argPath === "policy") return "policyFile";
+  if (["audit.policy", "policy", "audit.policyYaml", "policyYaml"].includes(argPath)) return "policyFile";
   if (argPath === "audit.preset" || argPath === "preset") return "preset";
   if (argPath === "audit.policySource") return `${c}.group`;
   if (argPath.startsWith("audit.")) return argPath.slice("audit.".length).split(/[.[]/)[0];

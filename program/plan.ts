@@ -34,7 +34,7 @@ export function auditArgsFor(config: StackConfig): Record<string, unknown> {
 
 /** The policy part of the component arguments: the policy file's text, or the preset. */
 export function policySpecFor(config: StackConfig): Record<string, unknown> {
-  return config.policyText !== undefined ? { policy: config.policyText } : { preset: config.preset };
+  return config.policyText !== undefined ? { policyYaml: config.policyText } : { preset: config.preset };
 }
 
 /** The clusters of each group: their indexes, names and oldest Kubernetes version. */

@@ -37,7 +37,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   program: ["engine", "core", "target"],
   cli: ["engine", "core", "target", "package", "program"],
   pack: ["engine", "core", "target"],
-  entry: ["program"],
+  // The entry also re-exports the package's types: Pulumi's component analyzer starts there (index.ts).
+  entry: ["program", "package"],
 };
 
 /** Why an import from `from` to `to` (both relative paths) is not allowed, or undefined when it is. */

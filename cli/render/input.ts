@@ -56,6 +56,7 @@ export const RENDER_FLAGS: Readonly<Record<string, string>> = {
   stack: "--stack",
   ...Object.fromEntries(AUDIT_SETTINGS.flatMap((s) => ("cliOption" in s ? [[s.key, `--${s.cliOption}`]] : []))),
   policy: "--policy",
+  policyYaml: "--policy",
   prependRules: "--policy",
   appendRules: "--policy",
   omitStages: "--policy",
@@ -108,6 +109,7 @@ export function renderOutcome(
 const FLAG_USAGE: Readonly<Record<string, string>> = {
   ...Object.fromEntries(AUDIT_SETTINGS.flatMap((s) => ("cliOption" in s ? [[s.key, "cliValue" in s ? `--${s.cliOption} ${s.cliValue}` : `--${s.cliOption}`]] : []))),
   policy: `--policy ${settingSpec("policyFile").cliValue}`,
+  policyYaml: `--policy ${settingSpec("policyFile").cliValue}`,
 };
 
 /** Names the settings a message mentions as the flags that set them. */
@@ -179,8 +181,8 @@ export function resolveRenderInput(o: RenderCliOptions, target: "rke2" | "rke1")
       fail("--stack", `${from("enabled")} is false: the stack turns audit logging off, so there is nothing to render; set it to true, or use --preset/--policy`);
     }
     if (config.policyText !== undefined) {
-      options.policy = config.policyText;
-      origin.policy = from("policyFile");
+      options.policyYaml = config.policyText;
+      origin.policyYaml = from("policyFile");
       policyLabel = config.policyFile;
     } else {
       options.preset = config.preset;
@@ -208,12 +210,12 @@ export function resolveRenderInput(o: RenderCliOptions, target: "rke2" | "rke1")
   } else {
     const file = path.resolve(o.cwd ?? o.projectDir, String(o.policyFile));
     try {
-      options.policy = readUserFile(String(o.policyFile), file);
+      options.policyYaml = readUserFile(String(o.policyFile), file);
     } catch (e) {
       if (!(e instanceof UserFileError)) throw e;
       fail("--policy", `cannot read ${show(o.policyFile)} (${e.reason}); give the path of an audit.k8s.io/v1 Policy file`);
     }
-    origin.policy = `--policy ${o.policyFile}`;
+    origin.policyYaml = `--policy ${o.policyFile}`;
     policyLabel = String(o.policyFile);
   }
 

@@ -7,8 +7,15 @@
 import { parseKubernetesVersion } from "../audit-policy";
 import { fail, show } from "./errors";
 
+/** The distribution of a Rancher-provisioned cluster: `"rke2"` or `"k3s"` (an `as const` object, see core/settings.ts). */
+export const Distro = {
+  /** RKE2 (Kubernetes version `v1.31.5+rke2r1`). */
+  Rke2: "rke2",
+  /** K3s (Kubernetes version `v1.31.5+k3s1`). */
+  K3s: "k3s",
+} as const;
 /** The distribution of a Rancher-provisioned cluster: `"rke2"` or `"k3s"`. */
-export type Distro = "rke2" | "k3s";
+export type Distro = (typeof Distro)[keyof typeof Distro];
 
 /** The CAPI Machine label Rancher sets on control-plane machines (pkg/capr/common.go). */
 export const CONTROL_PLANE_ROLE_LABEL = "rke.cattle.io/control-plane-role";

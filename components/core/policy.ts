@@ -13,25 +13,30 @@ import {
   renderPolicy,
   type Finding,
   type Policy,
-  type PolicyRule,
-  type Stage,
+  type PolicyComposition,
   supportsGroupWildcard,
 } from "../audit-policy";
+import type { AuditPolicy, AuditPolicyRule, AuditStage } from "./policy-args";
 import { argumentNamer, AuditConfigError, fail, fixWith, mention, msg, show } from "./errors";
 
-/** How to build the policy: a preset, an own policy (object or YAML text), or a preset/policy with extra rules. */
+/**
+ * How to build the policy: a preset, an own policy (an object in `policy` or YAML text in
+ * `policyYaml`), optionally with extra rules.
+ */
 export interface PolicySpec {
-  /** A preset name: "metadata", "basic", "detailed", "cis" or "recommended". Default "recommended" when no `policy` is given. */
+  /** A preset name: "metadata", "basic", "detailed", "cis" or "recommended". Default "recommended" when no `policy`/`policyYaml` is given. */
   preset?: string;
-  /** An audit.k8s.io/v1 Policy, as an object or YAML/JSON text. */
-  policy?: Policy | string;
+  /** An audit.k8s.io/v1 Policy as an object (the engine's `Policy` fits). Not with `policyYaml`. */
+  policy?: AuditPolicy;
+  /** An audit.k8s.io/v1 Policy as YAML (or JSON) text, e.g. a file's content. Not with `policy`. */
+  policyYaml?: string;
   /** Rules placed before the preset's or policy's rules (first match wins, so these take precedence). */
-  prependRules?: PolicyRule[];
+  prependRules?: AuditPolicyRule[];
   /** Rules placed after them. */
-  appendRules?: PolicyRule[];
-  /** Policy-level omitStages. */
-  omitStages?: Stage[];
-  /** Policy-level omitManagedFields. */
+  appendRules?: AuditPolicyRule[];
+  /** Policy-level omitStages: stages no event is written for. */
+  omitStages?: AuditStage[];
+  /** Policy-level omitManagedFields: leave `metadata.managedFields` out of logged bodies. */
   omitManagedFields?: boolean;
 }
 
@@ -59,7 +64,7 @@ export function policyDigest(text: string): PolicyDigest {
 }
 
 /** The keys of a PolicySpec: the policy part of an `audit` argument or of a standalone target's options. */
-export const POLICY_SPEC_KEYS = ["preset", "policy", "prependRules", "appendRules", "omitStages", "omitManagedFields"] as const;
+export const POLICY_SPEC_KEYS = ["preset", "policy", "policyYaml", "prependRules", "appendRules", "omitStages", "omitManagedFields"] as const;
 
 /** The PolicySpec part of an `audit` argument object. */
 export function pickPolicySpec(audit: Record<string, unknown> | undefined): PolicySpec {
@@ -136,22 +141,35 @@ function resolveUncached(
   const prefix = path ? `${path}.` : "";
   const namer = argumentNamer(prefix);
   const spec: PolicySpec = { ...specIn };
-  if (spec.preset === undefined && spec.policy === undefined) spec.preset = "recommended";
-  if (spec.preset !== undefined && !isPresetName(spec.preset)) {
-    fail(`${prefix}preset`, msg`${show(spec.preset)} is not a preset; use one of ${PRESET_NAMES.map((p) => `"${p}"`).join(", ")}, or give your own policy with ${mention("policy")}`, namer);
+  if (typeof spec.policy === "string") {
+    fail(`${prefix}policy`, "is YAML text; give the text as policyYaml (policy takes an audit.k8s.io/v1 Policy object since rancher-audit 0.2.0, see docs/component.md \"Migrating\")");
   }
-  if (spec.policy !== undefined && (spec.policy === null || (typeof spec.policy !== "string" && typeof spec.policy !== "object"))) {
-    fail(`${prefix}policy`, `must be an audit.k8s.io/v1 Policy object or its YAML text; got ${show(spec.policy)}`);
+  if (spec.policy !== undefined && spec.policyYaml !== undefined) {
+    fail(`${prefix}policyYaml`, "cannot be combined with policy: give the policy as an object (policy) or as YAML text (policyYaml), not both");
   }
-  const where = `${prefix}${spec.policy !== undefined ? "policy" : "preset"}`;
+  if (spec.policyYaml !== undefined && typeof spec.policyYaml !== "string") {
+    fail(`${prefix}policyYaml`, `must be the YAML text of an audit.k8s.io/v1 Policy; got ${show(spec.policyYaml)}`);
+  }
+  const { policyYaml, ...rest } = spec;
+  const composition = (policyYaml !== undefined ? { ...rest, policy: policyYaml } : rest) as PolicyComposition;
+  const ownPolicy = policyYaml !== undefined ? "policyYaml" : "policy";
+  if (composition.preset === undefined && composition.policy === undefined) composition.preset = "recommended";
+  if (composition.preset !== undefined && !isPresetName(composition.preset)) {
+    fail(`${prefix}preset`, msg`${show(composition.preset)} is not a preset; use one of ${PRESET_NAMES.map((p) => `"${p}"`).join(", ")}, or give your own policy with ${mention("policy")}`, namer);
+  }
+  if (spec.policy !== undefined && (spec.policy === null || typeof spec.policy !== "object" || Array.isArray(spec.policy))) {
+    fail(`${prefix}policy`, `must be an audit.k8s.io/v1 Policy object (YAML text goes in policyYaml); got ${show(spec.policy)}`);
+  }
+  const where = `${prefix}${composition.policy !== undefined ? ownPolicy : "preset"}`;
   let policy: Policy;
   try {
-    policy = composePolicy(spec, { kubernetesVersion: options.kubernetesVersion });
+    policy = composePolicy(composition, { kubernetesVersion: options.kubernetesVersion });
   } catch (e) {
     if (e instanceof PolicyError) {
       // Name the argument the issues are about (prependRules, omitStages, ...) when they agree.
       const roots = new Set(e.issues.map((i) => i.path.split(/[.[]/)[0]).filter((r) => r !== ""));
-      const at = roots.size === 1 ? `${prefix}${[...roots][0]}` : where;
+      const root = [...roots][0];
+      const at = roots.size === 1 ? `${prefix}${root === "policy" ? ownPolicy : root}` : where;
       if (e.issues.every(isDroppedIssue)) {
         throw new AuditConfigError(at, msg`the audit policy has keys kube-apiserver would ignore (it loads the policy with a warning, as if they were not there); fix or remove them:\n${{ issues: e.issues }}`, { namer });
       }

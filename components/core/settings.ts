@@ -15,12 +15,38 @@ import { fail, show } from "./errors";
 import { POLICY_SPEC_KEYS } from "./policy";
 import { AUDIT_SETTINGS, settingSpec, type SettingSpec } from "./settings-table";
 
+// The choices below are `as const` objects with a type of the same name (Pulumi's component
+// analyzer turns them into enums for other languages) rather than TypeScript `enum`s, so that
+// TypeScript callers may keep writing the plain strings (`delivery: "inline"`) as well as
+// `Delivery.Inline`.
+
 /** How the policy reaches the control-plane nodes: `"selector-files"` (default; RKE2 and K3s) or `"inline"` (RKE2 only). */
-export type Delivery = "selector-files" | "inline";
+export const Delivery = {
+  /** A policy object on the management cluster, copied to the nodes by machineSelectorFiles (RKE2 and K3s). The default. */
+  SelectorFiles: "selector-files",
+  /** The RKE2 config key `audit-policy-file` carries the policy text (RKE2 only; no policy object). */
+  Inline: "inline",
+} as const;
+/** How the policy reaches the control-plane nodes: `"selector-files"` (default; RKE2 and K3s) or `"inline"` (RKE2 only). */
+export type Delivery = (typeof Delivery)[keyof typeof Delivery];
 /** The kind of policy object on the management cluster: `"secret"` (default) or `"configmap"`. */
-export type SourceKind = "secret" | "configmap";
+export const SourceKind = {
+  /** A Secret (the default). */
+  Secret: "secret",
+  /** A ConfigMap: readable in `pulumi preview --diff` (an audit policy holds no secrets). */
+  ConfigMap: "configmap",
+} as const;
+/** The kind of policy object on the management cluster: `"secret"` (default) or `"configmap"`. */
+export type SourceKind = (typeof SourceKind)[keyof typeof SourceKind];
 /** Audit log line format (`--audit-log-format`): `"json"` (default) or `"legacy"`. */
-export type LogFormat = "json" | "legacy";
+export const LogFormat = {
+  /** One JSON audit event per line (the default; the only format that can be shipped). */
+  Json: "json",
+  /** kube-apiserver's legacy text format. */
+  Legacy: "legacy",
+} as const;
+/** Audit log line format (`--audit-log-format`): `"json"` (default) or `"legacy"`. */
+export type LogFormat = (typeof LogFormat)[keyof typeof LogFormat];
 
 /** The choices of a string setting, from the settings table. */
 function choicesOf<T extends string>(key: "delivery" | "source" | "format"): readonly T[] {
@@ -45,25 +71,11 @@ export const CIS_RETENTION: Readonly<Record<"maxAge" | "maxBackup" | "maxSize", 
   AUDIT_ROWS.filter((s) => s.cisMinimum !== undefined).map((s) => [s.key, s.cisMinimum!]),
 ) as Record<"maxAge" | "maxBackup" | "maxSize", number>;
 
-/** The settings part of the component's `audit` argument (everything but the policy). */
-export interface AuditSettingsInput {
-  /**
-   * Turn audit logging on. `false` removes the component's flags, files and policy object from the
-   * cluster (Rancher leaves files it already delivered on the nodes). Default `true`.
-   */
-  enabled?: boolean;
-  /**
-   * How the policy reaches the control-plane machines. `"selector-files"` (default, RKE2 and K3s):
-   * a policy object on the management cluster copied by machineSelectorFiles. `"inline"` (RKE2
-   * only): the RKE2 config key `audit-policy-file` carries the policy text; no policy object.
-   */
-  delivery?: Delivery;
-  /**
-   * The kind of policy object for selector-files delivery: `"secret"` (default) or `"configmap"`
-   * (the policy is not secret; a ConfigMap keeps it readable in `pulumi preview --diff`).
-   * Ignored with inline delivery.
-   */
-  source?: SourceKind;
+/**
+ * The settings that write the audit log, for every target (Rancher clusters, standalone RKE2,
+ * RKE1): paths, retention, format, and the safety gate.
+ */
+export interface AuditLogSettingsInput {
   /**
    * Absolute path of the policy file on control-plane nodes (selector-files delivery; `{distro}`
    * is replaced by `rke2` or `k3s`). Default `/etc/rancher/<distro>/audit-policy.yaml`. Not
@@ -88,6 +100,27 @@ export interface AuditSettingsInput {
    * Secret bodies logged at Request level). Default `false`: such a policy stops the program.
    */
   allowUnsafePolicy?: boolean;
+}
+
+/** The settings part of the component's `audit` argument (everything but the policy). */
+export interface AuditSettingsInput extends AuditLogSettingsInput {
+  /**
+   * Turn audit logging on. `false` removes the component's flags, files and policy object from the
+   * cluster (Rancher leaves files it already delivered on the nodes). Default `true`.
+   */
+  enabled?: boolean;
+  /**
+   * How the policy reaches the control-plane machines. `"selector-files"` (default, RKE2 and K3s):
+   * a policy object on the management cluster copied by machineSelectorFiles. `"inline"` (RKE2
+   * only): the RKE2 config key `audit-policy-file` carries the policy text; no policy object.
+   */
+  delivery?: Delivery;
+  /**
+   * The kind of policy object for selector-files delivery: `"secret"` (default) or `"configmap"`
+   * (the policy is not secret; a ConfigMap keeps it readable in `pulumi preview --diff`).
+   * Ignored with inline delivery.
+   */
+  source?: SourceKind;
   /**
    * With a Pod Security Admission template, ignore changes to the `hash` of the webhook's file
    * entry (only Rancher's webhook knows it). Default `true`. Set `false` for the one update that

@@ -11,7 +11,7 @@
 import { requireKubernetesVersion, type Finding } from "../audit-policy";
 import { fail, show } from "./errors";
 import { findingWarning, pickPolicySpec, POLICY_SPEC_KEYS, resolvePolicy, type PolicySpec, type ResolvedPolicy } from "./policy";
-import { resolveAuditSettings, type AuditSettings, type AuditSettingsInput } from "./settings";
+import { resolveAuditSettings, type AuditLogSettingsInput, type AuditSettings, type AuditSettingsInput } from "./settings";
 import { AUDIT_SETTINGS, settingsFor } from "./settings-table";
 
 /**
@@ -19,10 +19,10 @@ import { AUDIT_SETTINGS, settingsFor } from "./settings-table";
  * that mean something without Rancher (the paths, retention, format and allowUnsafePolicy), with
  * the same defaults and checks.
  */
-export interface StandaloneAuditOptions extends PolicySpec, Omit<AuditSettingsInput, RancherOnlySetting> {}
+export interface StandaloneAuditOptions extends PolicySpec, AuditLogSettingsInput {}
 
 /** The AuditedCluster settings that mean nothing without Rancher. */
-export type RancherOnlySetting = "enabled" | "delivery" | "source" | "ignorePsactHash";
+export type RancherOnlySetting = Exclude<keyof AuditSettingsInput, keyof AuditLogSettingsInput>;
 
 /** The settings keys a standalone RKE2 target accepts (from the settings table). */
 const STANDALONE_SETTING_KEYS: readonly string[] = settingsFor("rke2").filter((s) => s.group === "audit").map((s) => s.key);

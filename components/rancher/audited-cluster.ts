@@ -8,23 +8,81 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { fail, show } from "../core/errors";
 import { inComponent } from "../core/errors";
-import { AuditPolicySource, createPolicyObject } from "./policy-source";
+import { createPolicyObject, policySourceOf, type AuditPolicySource } from "./policy-source";
 import type { PolicySpec } from "../core/policy";
-import { planAudit, type AuditPlan, type PolicySourceRef, type RestartScope } from "./plan";
+import { planAudit, type AuditPlan, type RestartScope } from "./plan";
 import { auditFileEntry, composeRkeConfig, psactHashPath, type ComposedRkeConfig, type RkeFragment } from "./rke-config";
-import type { AuditSettingsInput } from "../core/settings";
+import type { AuditSettingsInput, SourceKind } from "../core/settings";
 
-/** Everything of rancher2.ClusterV2Args except what the component fixes (name, namespace, version). */
-export type AuditedClusterV2Args = Omit<rancher2.ClusterV2Args, "name" | "fleetNamespace" | "kubernetesVersion">;
+/**
+ * The rancher2.ClusterV2 arguments the component passes through: every ClusterV2Args field (same
+ * types, @pulumi/rancher2 13) except those it fixes (`name`, `fleetNamespace`, `kubernetesVersion`:
+ * top-level arguments). An explicit interface, not `Omit<rancher2.ClusterV2Args, ...>`, so that
+ * Pulumi can infer a schema for other languages; test/component/cluster-args.test.ts checks that it
+ * stays equal to that Omit.
+ */
+export interface AuditedClusterV2Args {
+  /** Extra environment variables for the `cattle-cluster-agent` and `fleet-agent` deployments and the system-upgrade-controller plan. */
+  agentEnvVars?: pulumi.Input<pulumi.Input<rancher2.types.input.ClusterV2AgentEnvVar>[] | undefined>;
+  /** Annotations of the ClusterV2 object. */
+  annotations?: pulumi.Input<{ [key: string]: pulumi.Input<string> } | undefined>;
+  /** Cloud credential Secret used when a machine pool names none. */
+  cloudCredentialSecretName?: pulumi.Input<string | undefined>;
+  /** Tolerations, affinity and resources of the `cattle-cluster-agent` deployment (Rancher 2.7.5+). */
+  clusterAgentDeploymentCustomizations?: pulumi.Input<pulumi.Input<rancher2.types.input.ClusterV2ClusterAgentDeploymentCustomization>[] | undefined>;
+  /** Default cluster role for project members. */
+  defaultClusterRoleForProjectMembers?: pulumi.Input<string | undefined>;
+  /**
+   * Name of the Pod Security Admission configuration template applied to the cluster (Rancher
+   * 2.7.2+). Must be a plain string: the component adds its file entry next to the audit policy's.
+   */
+  defaultPodSecurityAdmissionConfigurationTemplateName?: pulumi.Input<string | undefined>;
+  /** Enable Kubernetes network policy on the cluster. */
+  enableNetworkPolicy?: pulumi.Input<boolean | undefined>;
+  /** Tolerations, affinity and resources of the `fleet-agent` deployment (Rancher 2.7.5+). */
+  fleetAgentDeploymentCustomizations?: pulumi.Input<pulumi.Input<rancher2.types.input.ClusterV2FleetAgentDeploymentCustomization>[] | undefined>;
+  /** Labels of the ClusterV2 object. */
+  labels?: pulumi.Input<{ [key: string]: pulumi.Input<string> } | undefined>;
+  /** The Authorized Cluster Endpoint (direct access to kube-apiserver without Rancher). */
+  localAuthEndpoint?: pulumi.Input<rancher2.types.input.ClusterV2LocalAuthEndpoint | undefined>;
+  /**
+   * The RKE configuration: machine pools, registries, other settings, your own
+   * machineGlobalConfig keys, machineSelectorConfigs and machineSelectorFiles (composed with the
+   * component's, never overwritten: your entries first, in your order).
+   */
+  rkeConfig?: pulumi.Input<rancher2.types.input.ClusterV2RkeConfig | undefined>;
+}
+
+/**
+ * A policy object shared by several clusters: what AuditedCluster reads from an AuditPolicySource
+ * (its `ref`). Plain values, known when the program runs.
+ */
+export interface PolicySourceRefArgs {
+  /** Kind of the object: `"secret"` or `"configmap"`. */
+  kind: SourceKind;
+  /** The object's name (`<baseName>-<hash>`). */
+  name: string;
+  /** The object's namespace: the cluster's `fleetNamespace`. */
+  namespace: string;
+  /** The policy text the object holds, byte for byte. */
+  text: string;
+  /** SHA-256 of `text`, lowercase hex. */
+  sha256: string;
+  /** SHA-256 of `text`, base64: the `hash` Rancher checks the delivered file against. */
+  sha256Base64: string;
+  /** Provisioning cluster names the object is authorized for; must include this cluster. */
+  authorizedClusters: string[];
+}
 
 /** The `audit` argument: settings (see AuditSettingsInput) and the policy (see PolicySpec), or a shared source. */
 export interface AuditArgs extends AuditSettingsInput, PolicySpec {
   /**
-   * A policy object shared with other clusters (an AuditPolicySource authorized for this cluster).
-   * Replaces preset/policy/prependRules/appendRules/omitStages/omitManagedFields; selector-files
+   * A policy object shared with other clusters: the `ref` of an AuditPolicySource authorized for
+   * this cluster (`policySource: shared.ref`; the cluster then depends on that source). Replaces
+   * preset/policy/policyYaml/prependRules/appendRules/omitStages/omitManagedFields; selector-files
    * delivery only. Default: the component creates its own object.
    */
-  policySource?: AuditPolicySource | PolicySourceRef;
+  policySource?: PolicySourceRefArgs;
 }
 
 /** Arguments of AuditedCluster: the provisioning cluster (name, version, your own ClusterV2 arguments) and its audit settings and policy. */
@@ -87,12 +145,11 @@ function prepare(name: string, args: AuditedClusterArgs): Prepared {
   if (audit === null || typeof audit !== "object" || Array.isArray(audit)) {
     fail("audit", `must be an object of audit settings (e.g. { preset: "recommended" }, or { enabled: false } to turn audit off); got ${show(audit)}`);
   }
-  let sharedSource: AuditPolicySource | undefined;
+  // An AuditPolicySource given itself (TypeScript before 0.2.0; types no longer allow it) or by
+  // its `ref`: either way the cluster depends on the source's object.
+  const sharedSource = policySourceOf(audit.policySource);
   let auditPlain: Record<string, unknown> = { ...audit };
-  if (audit.policySource instanceof AuditPolicySource) {
-    sharedSource = audit.policySource;
-    auditPlain = { ...audit, policySource: audit.policySource.ref };
-  }
+  if (sharedSource !== undefined) auditPlain = { ...audit, policySource: sharedSource.ref };
   const plan = planAudit({
     clusterName: args.clusterName,
     kubernetesVersion: args.kubernetesVersion,
@@ -172,6 +229,13 @@ function withComposed(rke: Record<string, unknown> | undefined, c: ComposedRkeCo
 
 
 /**
+ * Members for TypeScript only (the plan, the policy object): kept in a WeakMap behind getters,
+ * because Pulumi's component analyzer reads every property of the class as an output, and these
+ * have no cross-language type.
+ */
+const tsOnly = new WeakMap<AuditedCluster, { plan: AuditPlan; policyObject?: k8s.core.v1.Secret | k8s.core.v1.ConfigMap }>();
+
+/**
  * A Rancher-provisioned RKE2/K3s cluster (rancher2 ClusterV2) with kube-apiserver audit logging:
  * the policy object (unless shared or inline), the control-plane flags and file entries composed
  * with your own rkeConfig, and outputs for review (flags, policy, hash, restart scope).
@@ -183,10 +247,14 @@ export class AuditedCluster extends pulumi.ComponentResource {
 
   /** The ClusterV2 (named `${name}-cluster`, Rancher name `clusterName`). */
   readonly cluster: rancher2.ClusterV2;
-  /** The policy object the component created (selector-files delivery without a shared source). */
-  readonly policyObject?: k8s.core.v1.Secret | k8s.core.v1.ConfigMap;
-  /** The pure plan: settings, policy, object, restart scope (plain, known at construction). */
-  readonly plan: AuditPlan;
+  /** The policy object the component created (selector-files delivery without a shared source). TypeScript only. */
+  get policyObject(): k8s.core.v1.Secret | k8s.core.v1.ConfigMap | undefined {
+    return tsOnly.get(this)?.policyObject;
+  }
+  /** The pure plan: settings, policy, object, restart scope (plain, known at construction). TypeScript only. */
+  get plan(): AuditPlan {
+    return tsOnly.get(this)!.plan;
+  }
 
   /** The provisioning cluster's name. */
   readonly clusterName: pulumi.Output<string>;
@@ -208,13 +276,14 @@ export class AuditedCluster extends pulumi.ComponentResource {
     const prepared = inComponent("AuditedCluster", name, () => prepare(name, args));
     super(TYPE, name, {}, opts);
     const { plan } = prepared;
-    this.plan = plan;
+    tsOnly.set(this, { plan });
     for (const w of plan.warnings) pulumi.log.warn(w, this);
 
     const dependsOn: pulumi.Resource[] = [];
     if (plan.policyObject) {
-      this.policyObject = createPolicyObject(`${name}-policy`, plan.policyObject, { parent: this });
-      dependsOn.push(this.policyObject);
+      const policyObject = createPolicyObject(`${name}-policy`, plan.policyObject, { parent: this });
+      tsOnly.set(this, { plan, policyObject });
+      dependsOn.push(policyObject);
     }
     if (prepared.sharedSource) dependsOn.push(prepared.sharedSource);
 

@@ -14,7 +14,7 @@ export {
   CONTROL_PLANE_ROLE_LABEL,
   ADMISSION_CONFIG_FLAG,
   PSACT_SECRET_KEY,
-  type Distro,
+  Distro,
 } from "../core/distro";
 export { parseConfigYaml, renderConfigYaml } from "../core/config-yaml";
 export { AUDIT_FLAGS, auditFlags, parseArg } from "../core/apiserver-args";
@@ -28,13 +28,14 @@ export {
   LOG_FORMATS,
   type AuditSettings,
   type AuditSettingsInput,
-  type Delivery,
-  type SourceKind,
-  type LogFormat,
+  Delivery,
+  SourceKind,
+  LogFormat,
   type AuditLogLocation,
   type LogDistribution,
 } from "../core/settings";
 export { AUDIT_SETTINGS, type SettingSpec, type SettingKey, type SettingTarget } from "../core/settings-table";
+export { AuditLevel, AuditStage, type AuditPolicy, type AuditPolicyRule, type AuditGroupResources } from "../core/policy-args";
 export { resolvePolicy, policyDigest, type PolicySpec, type PolicyDigest, type ResolvedPolicy } from "../core/policy";
 export {
   POLICY_KEY,
@@ -74,4 +75,4 @@ export {
   type FileObjectSource,
 } from "./rke-config";
 export { AuditPolicySource, planPolicySource, type AuditPolicySourceArgs, type PlannedPolicySource } from "./policy-source";
-export { AuditedCluster, type AuditedClusterArgs, type AuditArgs, type AuditedClusterV2Args } from "./audited-cluster";
+export { AuditedCluster, type AuditedClusterArgs, type AuditArgs, type AuditedClusterV2Args, type PolicySourceRefArgs } from "./audited-cluster";

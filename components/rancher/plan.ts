@@ -42,7 +42,7 @@ export interface AuditPlanInput {
 /** Which machines a change of the component's output restarts, for people reading a preview. */
 export interface RestartScope {
   /** Machine roles whose rke2-server/k3s service a change of this component's output restarts. */
-  roles: ("control-plane")[];
+  roles: string[];
   /** The CAPI Machine label selector that picks them. */
   selector: string;
   /** One paragraph for people reading a preview. */

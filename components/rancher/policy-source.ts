@@ -88,35 +88,57 @@ export function createPolicyObject(
 }
 
 /**
+ * Members for TypeScript only (ref, object, findings): kept in a WeakMap behind getters, because
+ * Pulumi's component analyzer reads every property of the class as an output.
+ */
+const tsOnly = new WeakMap<AuditPolicySource, { ref: PolicySourceRef; object: k8s.core.v1.Secret | k8s.core.v1.ConfigMap; findings: Finding[] }>();
+
+/** The sources by their `ref`, so that a cluster given `policySource: source.ref` depends on the source. */
+const sourcesByRef = new WeakMap<object, AuditPolicySource>();
+
+/** The AuditPolicySource behind an `audit.policySource` value (the source itself, or its `ref`), if any. */
+export function policySourceOf(value: unknown): AuditPolicySource | undefined {
+  if (value instanceof AuditPolicySource) return value;
+  return value !== null && typeof value === "object" ? sourcesByRef.get(value) : undefined;
+}
+
+/**
  * One audit policy object (Secret or ConfigMap) on the management cluster, shared by several
  * AuditedClusters through `audit.policySource`: one object, one hash, one review for a fleet.
  */
 export class AuditPolicySource extends pulumi.ComponentResource {
   static readonly __pulumiType = "rancher-audit:index:AuditPolicySource";
 
-  /** Plain values for wiring (known at construction): what AuditedCluster's `audit.policySource` reads. */
-  readonly ref: PolicySourceRef;
-  /** The Secret or ConfigMap. */
-  readonly object: k8s.core.v1.Secret | k8s.core.v1.ConfigMap;
+  /** Plain values for wiring (known at construction): what AuditedCluster's `audit.policySource` takes. TypeScript only. */
+  get ref(): PolicySourceRef {
+    return tsOnly.get(this)!.ref;
+  }
+  /** The Secret or ConfigMap. TypeScript only. */
+  get object(): k8s.core.v1.Secret | k8s.core.v1.ConfigMap {
+    return tsOnly.get(this)!.object;
+  }
   /** The object's name (`<baseName>-<hash>`). */
   readonly objectName: pulumi.Output<string>;
+  /** The object's namespace (the clusters' `fleetNamespace`). */
   readonly namespace: pulumi.Output<string>;
+  /** The clusters allowed to read it, sorted and deduplicated. */
   readonly authorizedClusters: pulumi.Output<string[]>;
   /** SHA-256 of the policy text, hex. */
   readonly policySha256: pulumi.Output<string>;
   /** The policy text, plain (readable in diffs even when the object is a Secret). */
   readonly policyYaml: pulumi.Output<string>;
-  /** Safety analysis findings (warnings, and errors when allowUnsafePolicy). */
-  readonly findings: Finding[];
+  /** Safety analysis findings (warnings, and errors when allowUnsafePolicy). TypeScript only. */
+  get findings(): Finding[] {
+    return tsOnly.get(this)!.findings;
+  }
 
   constructor(name: string, args: AuditPolicySourceArgs, opts?: pulumi.ComponentResourceOptions) {
     // Everything is validated before anything is registered.
     const planned = inComponent("AuditPolicySource", name, () => planPolicySource(name, args));
     super(AuditPolicySource.__pulumiType, name, {}, opts);
     const spec = planned.spec;
-    this.findings = planned.findings;
     for (const f of planned.findings) pulumi.log.warn(findingWarning(f), this);
-    this.ref = {
+    const ref: PolicySourceRef = {
       kind: spec.kind,
       name: spec.name,
       namespace: spec.namespace,
@@ -125,7 +147,9 @@ export class AuditPolicySource extends pulumi.ComponentResource {
       sha256Base64: spec.sha256Base64,
       authorizedClusters: spec.authorizedClusters,
     };
-    this.object = createPolicyObject(`${name}-policy`, spec, { parent: this });
+    sourcesByRef.set(ref, this);
+    const object = createPolicyObject(`${name}-policy`, spec, { parent: this });
+    tsOnly.set(this, { ref, object, findings: planned.findings });
     this.objectName = pulumi.output(spec.name);
     this.namespace = pulumi.output(spec.namespace);
     this.authorizedClusters = pulumi.output(spec.authorizedClusters);

@@ -213,6 +213,12 @@ export function secretConnection(c: command.types.input.remote.ConnectionArgs): 
 }
 
 /**
+ * The findings, for TypeScript only: kept in a WeakMap behind a getter, because Pulumi's component
+ * analyzer reads every property of the class as an output.
+ */
+const findingsOf = new WeakMap<Rke2ServerAudit, Finding[]>();
+
+/**
  * Audit logging on RKE2 servers that Rancher does not provision: writes the policy file and a
  * config drop-in over SSH (@pulumi/command) and restarts rke2-server one server at a time.
  */
@@ -227,6 +233,7 @@ export class Rke2ServerAudit extends pulumi.ComponentResource {
   readonly policySha256: pulumi.Output<string>;
   /** Path of the drop-in (`/etc/rancher/rke2/config.yaml.d/50-audit.yaml`). */
   readonly dropInPath: pulumi.Output<string>;
+  /** The drop-in's content: the kube-apiserver-arg entries, as YAML. */
   readonly dropInYaml: pulumi.Output<string>;
   /** The kube-apiserver-arg entries in the drop-in. */
   readonly apiServerArgs: pulumi.Output<string[]>;
@@ -234,15 +241,17 @@ export class Rke2ServerAudit extends pulumi.ComponentResource {
   readonly restartHash: pulumi.Output<string>;
   /** The restart command of each server, in order: depend on the last one to run after the rollout. */
   readonly restarts: command.remote.Command[];
-  /** Safety analysis findings (warnings; errors when allowUnsafePolicy). */
-  readonly findings: Finding[];
+  /** Safety analysis findings (warnings; errors when allowUnsafePolicy). TypeScript only. */
+  get findings(): Finding[] {
+    return findingsOf.get(this)!;
+  }
 
   constructor(name: string, args: Rke2ServerAuditArgs, opts?: pulumi.ComponentResourceOptions) {
     // Everything is validated and computed before anything is registered.
     const plan = inComponent("Rke2ServerAudit", name, () => planRke2ServerAudit(args));
     super(TYPE, name, {}, opts);
     const files = plan.files;
-    this.findings = files.findings;
+    findingsOf.set(this, files.findings);
     for (const w of files.warnings) pulumi.log.warn(w, this);
 
     this.restarts = [];

@@ -53,13 +53,23 @@ function hasKubernetesProvider(opts: pulumi.ComponentResourceOptions | undefined
   return (Array.isArray(providers) ? providers : Object.values(providers)).some((p) => p instanceof k8s.Provider);
 }
 
+/**
+ * Members for TypeScript only (the plan, the provider the component built): kept in a WeakMap
+ * behind getters, because Pulumi's component analyzer reads every property of the class as an output.
+ */
+const tsOnly = new WeakMap<AuditLogShipping, { plan: ShippingPlan; kubernetesProvider?: k8s.Provider }>();
+
 export class AuditLogShipping extends pulumi.ComponentResource {
   static readonly __pulumiType = TYPE;
 
   /** The validated plan: collector, the file read, nodes, sinks (no credentials). */
-  readonly plan: ShippingPlan;
+  get plan(): ShippingPlan {
+    return tsOnly.get(this)!.plan;
+  }
   /** The provider built from `rancher2.ClusterSync` (when the component reaches the cluster itself). */
-  readonly kubernetesProvider?: k8s.Provider;
+  get kubernetesProvider(): k8s.Provider | undefined {
+    return tsOnly.get(this)?.kubernetesProvider;
+  }
   /** The Rancher app (rancher-logging collector). */
   readonly app?: rancher2.AppV2;
   /** The DaemonSet (Fluent Bit collector). */
@@ -75,30 +85,32 @@ export class AuditLogShipping extends pulumi.ComponentResource {
     // Everything is validated before anything is registered.
     const plan = inComponent("AuditLogShipping", name, () => {
       const p = planShipping(shippingPlanInput(args));
-      const ownProvider = args.kubernetesProvider !== undefined || hasKubernetesProvider(opts);
+      if ((args as { kubernetesProvider?: unknown }).kubernetesProvider !== undefined) {
+        fail("kubernetesProvider", "was removed in rancher-audit 0.2.0: pass the provider in the resource options instead, { providers: [provider] } (docs/component.md \"Migrating\")");
+      }
+      const ownProvider = hasKubernetesProvider(opts);
       const v1Id = args.cluster?.clusterV1Id ?? args.source?.clusterV1Id;
       if (v1Id === undefined && (!ownProvider || p.collector === Collector.RancherLogging)) {
         fail(
           "source.clusterV1Id",
           p.collector === Collector.RancherLogging
             ? "is required with the rancher-logging collector (the Rancher app is installed by cluster id, e.g. \"c-m-abcd1234\")"
-            : "is required to reach the cluster through Rancher (rancher2.ClusterSync); set it, or pass kubernetesProvider",
+            : "is required to reach the cluster through Rancher (rancher2.ClusterSync); set it, or pass a kubernetes provider in the resource options ({ providers: [provider] })",
         );
       }
-      if (args.kubernetesProvider !== undefined && !(args.kubernetesProvider instanceof k8s.Provider)) fail("kubernetesProvider", "must be a kubernetes.Provider");
       return p;
     });
     super(TYPE, name, {}, opts);
-    this.plan = plan;
+    tsOnly.set(this, { plan });
 
     const v1Id = args.cluster?.clusterV1Id ?? args.source?.clusterV1Id;
-    let provider = args.kubernetesProvider;
+    let provider: k8s.Provider | undefined;
     let clusterReady: pulumi.Resource[] = [];
     if (!provider && !hasKubernetesProvider(opts)) {
       // ClusterV2 returns before a custom cluster is active: wait for it, and use its kubeconfig.
       const sync = new rancher2.ClusterSync(`${name}-sync`, { clusterId: v1Id as pulumi.Input<string>, stateConfirm: 2 }, { parent: this });
       provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: sync.kubeConfig }, { parent: this });
-      this.kubernetesProvider = provider;
+      tsOnly.set(this, { plan, kubernetesProvider: provider });
       clusterReady = [sync];
     }
     const k8sOpts = (extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({ parent: this, ...(provider ? { provider } : {}), ...extra });

@@ -4,7 +4,6 @@
  * accept.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type * as k8s from "@pulumi/kubernetes";
 import type { Distro } from "../core/distro";
 import type { LogFormat } from "../core/settings";
 
@@ -101,11 +100,11 @@ export interface ShippedClusterArgs {
    */
   logPath?: string;
   /** Audit log format; only `"json"` can be shipped as structured events. Default `"json"`. */
-  format?: "json" | "legacy";
+  format?: LogFormat;
   /**
    * Rancher's v1 cluster id (`c-m-xxxxx`). Required by the rancher-logging collector and by the
    * default way of reaching the cluster (`rancher2.ClusterSync`); not needed with Fluent Bit and
-   * your own `kubernetesProvider`.
+   * your own kubernetes provider (resource options `providers`).
    */
   clusterV1Id?: pulumi.Input<string>;
 }
@@ -146,25 +145,48 @@ export interface FluentBitArgs {
   seLinux?: boolean;
 }
 
+/** The settings of an AuditedCluster that decide what shipping reads. */
+export interface AuditedClusterLogSettings {
+  /** Whether audit logging is on. */
+  readonly enabled: boolean;
+  /** Absolute path of the audit log on control-plane nodes. */
+  readonly logPath: string;
+  /** Audit log format. */
+  readonly format: LogFormat;
+}
+
+/** The part of an AuditedCluster's plan shipping reads. */
+export interface AuditedClusterPlanRef {
+  /** The provisioning cluster's name. */
+  readonly clusterName: string;
+  /** The cluster's distribution. */
+  readonly distro: Distro;
+  /** The settings that write the log. */
+  readonly settings: AuditedClusterLogSettings;
+}
+
 /**
- * An audited cluster of this stack as shipping reads it: an `AuditedCluster` is one. Typed by shape
- * so that the shipping target does not import the Rancher target.
+ * An audited cluster of this stack as shipping reads it: an `AuditedCluster` is one (TypeScript:
+ * pass the component itself; other languages use `source`). Typed by shape so that the shipping
+ * target does not import the Rancher target.
  */
 export interface AuditedClusterRef {
   /** The cluster's audit plan: its name, distribution and the settings that write the log. */
-  readonly plan: {
-    readonly clusterName: string;
-    readonly distro: Distro;
-    readonly settings: { readonly enabled: boolean; readonly logPath: string; readonly format: LogFormat };
-  };
+  readonly plan: AuditedClusterPlanRef;
   /** Rancher's v1 cluster id (`c-m-xxxxx`). */
   readonly clusterV1Id: pulumi.Output<string>;
 }
 
+/**
+ * Arguments of AuditLogShipping: the cluster whose log is shipped, the collector and the sinks. The
+ * downstream cluster is reached with the kubernetes provider of the resource options
+ * (`{ providers: [provider] }`), else through Rancher (`rancher2.ClusterSync`).
+ */
 export interface AuditLogShippingArgs {
   /**
-   * The audited cluster of this stack. Its name, distribution, log path and format are read from
-   * the settings that wrote the log. Exactly one of `cluster` and `source`.
+   * The audited cluster of this stack (TypeScript: an `AuditedCluster`). Its name, distribution,
+   * log path and format are read from the settings that wrote the log. Exactly one of `cluster`
+   * and `source`; in other languages, use `source`.
    */
   cluster?: AuditedClusterRef;
   /** A cluster not declared in this stack. Exactly one of `cluster` and `source`. */
@@ -177,10 +199,4 @@ export interface AuditLogShippingArgs {
   rancherLogging?: RancherLoggingArgs;
   /** Fluent Bit settings. Default: see FluentBitArgs. */
   fluentBit?: FluentBitArgs;
-  /**
-   * Provider for the downstream cluster. Default: `opts.providers.kubernetes` when given, else the
-   * component waits for the cluster with `rancher2.ClusterSync` and builds a provider from its
-   * kubeconfig (a child of the component).
-   */
-  kubernetesProvider?: k8s.Provider;
 }

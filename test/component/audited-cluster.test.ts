@@ -517,8 +517,8 @@ describe("AuditedCluster under mocks", function () {
           return undefined;
         },
       ];
-      const a = new mod.AuditedCluster("a-1", { clusterName: "a-1", kubernetesVersion: RKE2, audit: { policySource: src } }, { transformations });
-      const b = new mod.AuditedCluster("b-2", { clusterName: "b-2", kubernetesVersion: K3S, audit: { policySource: src, logPath: "/var/log/audit/k3s.log" } });
+      const a = new mod.AuditedCluster("a-1", { clusterName: "a-1", kubernetesVersion: RKE2, audit: { policySource: src.ref } }, { transformations });
+      const b = new mod.AuditedCluster("b-2", { clusterName: "b-2", kubernetesVersion: K3S, audit: { policySource: src as unknown as Rancher.PolicySourceRefArgs, logPath: "/var/log/audit/k3s.log" } }); // the source itself: accepted at run time (before 0.2.0)
       await settle(a);
       await settle(b);
       await promiseOf(src.object.id);
@@ -551,10 +551,10 @@ describe("AuditedCluster under mocks", function () {
       await promiseOf(src.object.id);
       created.length = 0;
       const cases: [Rancher.AuditedClusterArgs, RegExp][] = [
-        [{ clusterName: "y-1", kubernetesVersion: RKE2, audit: { policySource: src } }, /AuditedCluster "bad": audit\.policySource: "fleet-b-[0-9a-f]{10}" is not authorized for cluster "y-1".*add "y-1" to the AuditPolicySource's authorizedClusters/],
-        [{ clusterName: "x-1", kubernetesVersion: RKE2, fleetNamespace: "fleet-other", audit: { policySource: src } }, /audit\.policySource: .*namespace "fleet-default" but the cluster in "fleet-other"/],
-        [{ clusterName: "x-1", kubernetesVersion: RKE2, audit: { policySource: src, preset: "cis" } }, /audit\.policySource: comes with its own policy/],
-        [{ clusterName: "x-1", kubernetesVersion: RKE2, audit: { policySource: src, delivery: "inline" } }, /audit\.delivery: a shared policySource is delivered with machineSelectorFiles/],
+        [{ clusterName: "y-1", kubernetesVersion: RKE2, audit: { policySource: src.ref } }, /AuditedCluster "bad": audit\.policySource: "fleet-b-[0-9a-f]{10}" is not authorized for cluster "y-1".*add "y-1" to the AuditPolicySource's authorizedClusters/],
+        [{ clusterName: "x-1", kubernetesVersion: RKE2, fleetNamespace: "fleet-other", audit: { policySource: src.ref } }, /audit\.policySource: .*namespace "fleet-default" but the cluster in "fleet-other"/],
+        [{ clusterName: "x-1", kubernetesVersion: RKE2, audit: { policySource: src.ref, preset: "cis" } }, /audit\.policySource: comes with its own policy/],
+        [{ clusterName: "x-1", kubernetesVersion: RKE2, audit: { policySource: src.ref, delivery: "inline" } }, /audit\.delivery: a shared policySource is delivered with machineSelectorFiles/],
       ];
       for (const [args, re] of cases) assert.throws(() => new mod.AuditedCluster("bad", args), re);
       await drain();
@@ -593,7 +593,7 @@ describe("AuditedCluster under mocks", function () {
       ["unknown preset", { clusterName: "e1", kubernetesVersion: RKE2, audit: { preset: "all" } }, /audit\.preset: "all" is not a preset/],
       ["audit: false (not an object)", { clusterName: "e1", kubernetesVersion: RKE2, audit: false as never }, /AuditedCluster "e1": audit: must be an object.*\{ enabled: false \}/],
       ["audit as a string", { clusterName: "e1", kubernetesVersion: RKE2, audit: "recommended" as never }, /audit: must be an object/],
-      ["invalid policy", { clusterName: "e1", kubernetesVersion: RKE2, audit: { policy: "kind: Policy\n" } }, /audit\.policy: the audit policy is not valid/],
+      ["invalid policy", { clusterName: "e1", kubernetesVersion: RKE2, audit: { policyYaml: "kind: Policy\n" } }, /audit\.policyYaml: the audit policy is not valid/],
       ["unsafe policy", { clusterName: "e1", kubernetesVersion: RKE2, audit: { policy: { apiVersion: "audit.k8s.io/v1", kind: "Policy", rules: [{ level: "RequestResponse" }] } } }, /audit\.policy: the audit policy is unsafe/],
       ["user sets audit-log-path differently", { clusterName: "e1", kubernetesVersion: RKE2, cluster: { rkeConfig: { machineGlobalConfig: "kube-apiserver-arg: [audit-log-path=/tmp/a.log]\n" } } }, /cluster\.rkeConfig\.machineGlobalConfig: kube-apiserver-arg\[0\]: "audit-log-path=\/tmp\/a\.log" conflicts .*set audit\.logPath instead/],
       ["user sets audit-policy-file key", { clusterName: "e1", kubernetesVersion: RKE2, cluster: { rkeConfig: { machineGlobalConfig: "audit-policy-file: /etc/x.yaml\n" } } }, /cluster\.rkeConfig\.machineGlobalConfig: sets "audit-policy-file: \/etc\/x\.yaml", a path/],

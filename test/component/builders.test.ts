@@ -465,17 +465,17 @@ describe("rancher builders: disabled, policies, restart scope", () => {
   it("defaults to the recommended preset; takes a policy object or YAML text; refuses bad policies with their location", () => {
     assert.equal(planAudit({ clusterName: "a", kubernetesVersion: RKE2 }).policy!.yaml, renderPolicy(getPreset("recommended")));
     const text = "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n";
-    assert.equal(planAudit({ clusterName: "a", kubernetesVersion: RKE2, audit: { policy: text } }).policy!.yaml, text);
+    assert.equal(planAudit({ clusterName: "a", kubernetesVersion: RKE2, audit: { policyYaml: text } }).policy!.yaml, text);
     assert.equal(planAudit({ clusterName: "a", kubernetesVersion: RKE2, audit: { policy: { apiVersion: "audit.k8s.io/v1", kind: "Policy", rules: [{ level: "Metadata" }] } } }).policy!.yaml, text);
     expectError(() => planAudit({ clusterName: "a", kubernetesVersion: RKE2, audit: { preset: "paranoid" } }), "audit.preset", /"metadata", "basic"/);
-    expectError(() => planAudit({ clusterName: "a", kubernetesVersion: RKE2, audit: { policy: "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Everything\n" } }), "audit.policy", /Unsupported value/);
+    expectError(() => planAudit({ clusterName: "a", kubernetesVersion: RKE2, audit: { policyYaml: "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Everything\n" } }), "audit.policyYaml", /Unsupported value/);
     expectError(() => planAudit({ clusterName: "a", kubernetesVersion: RKE2, audit: { preset: "cis", prependRules: [{ level: "Nope" as never }] } }), "audit.prependRules", /Unsupported value/);
   });
 
   it("stops on an error finding unless allowUnsafePolicy", () => {
     const unsafe = "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: RequestResponse\n";
-    expectError(() => planAudit({ clusterName: "a", kubernetesVersion: RKE2, audit: { policy: unsafe } }), "audit.policy", /unsafe: \[secret-bodies\].*allowUnsafePolicy/);
-    const allowed = planAudit({ clusterName: "a", kubernetesVersion: RKE2, audit: { policy: unsafe, allowUnsafePolicy: true } });
+    expectError(() => planAudit({ clusterName: "a", kubernetesVersion: RKE2, audit: { policyYaml: unsafe } }), "audit.policyYaml", /unsafe: \[secret-bodies\].*allowUnsafePolicy/);
+    const allowed = planAudit({ clusterName: "a", kubernetesVersion: RKE2, audit: { policyYaml: unsafe, allowUnsafePolicy: true } });
     assert.ok(allowed.policy!.findings.some((f) => f.id === "secret-bodies" && f.severity === "error"));
     assert.ok(allowed.warnings.some((w) => w.includes("secret-bodies")));
   });

@@ -35,13 +35,13 @@ describe("core: errors name settings per caller", () => {
   });
 
   it("a fix is structured: the component says audit.<key>, the program rancher-audit:<key>, the CLI the flag", () => {
-    const unsafe = { policy: "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n  - level: RequestResponse\n" };
+    const unsafe = { policyYaml: "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n  - level: RequestResponse\n" };
     const e = caught(() => resolvePolicy(unsafe));
     assert.deepEqual(e.fix, { setting: "allowUnsafePolicy", value: true });
-    assert.equal(e.setting, "policy");
+    assert.equal(e.setting, "policyYaml");
     assert.match(e.detail, /or set audit\.allowUnsafePolicy: true to deploy it anyway$/);
     assert.match(e.renamed("rancher-audit:policyFile", configNamer()).message, /^rancher-audit:policyFile: .*or set rancher-audit:allowUnsafePolicy: true to deploy it anyway$/s);
-    const cli = caught(() => renameForCli({ policy: "--policy p.yaml" }, () => resolvePolicy(unsafe, { path: "" })));
+    const cli = caught(() => renameForCli({ policyYaml: "--policy p.yaml" }, () => resolvePolicy(unsafe, { path: "" })));
     assert.equal(cli.path, "--policy p.yaml");
     assert.match(cli.detail, /or pass --allow-unsafe-policy to deploy it anyway$/);
   });

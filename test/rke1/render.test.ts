@@ -97,7 +97,7 @@ describe("renderRke1AuditLog", () => {
 
   it("RKE's own default policy (test/fixtures/policies/rke1-default.yaml) as an own policy: exactly RKE's default policy object", () => {
     const text = fs.readFileSync(path.join(__dirname, "../fixtures/policies/rke1-default.yaml"), "utf8");
-    const r = renderRke1AuditLog({ policy: text });
+    const r = renderRke1AuditLog({ policyYaml: text });
     assert.deepEqual(r.auditLog.configuration.policy, { apiVersion: "audit.k8s.io/v1", kind: "Policy", rules: [{ level: "Metadata" }] });
     assert.deepEqual(r.auditLog.configuration.policy, canonicalPolicyObject(parsePolicy(text)));
   });

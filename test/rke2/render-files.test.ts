@@ -32,7 +32,7 @@ describe("render rke2 (CLI target)", () => {
 
   it("--policy FILE (relative to cwd) with path and retention flags (numbers as the CLI parses them: strings)", () => {
     const files = renderRke2Files(opts({ policyFile: "own.yaml", cwd: path.join(dir, "policies"), policyPath: "/etc/rancher/rke2/own.yaml", logPath: "/var/log/rke2/audit.log", maxAge: "60", maxBackup: "5", maxSize: 20, format: "legacy" }));
-    const f = renderRke2ServerFiles({ policy: OWN, policyPath: "/etc/rancher/rke2/own.yaml", logPath: "/var/log/rke2/audit.log", maxAge: 60, maxBackup: 5, maxSize: 20, format: "legacy" });
+    const f = renderRke2ServerFiles({ policyYaml: OWN, policyPath: "/etc/rancher/rke2/own.yaml", logPath: "/var/log/rke2/audit.log", maxAge: 60, maxBackup: 5, maxSize: 20, format: "legacy" });
     assert.deepEqual(files, [
       { path: "etc/rancher/rke2/own.yaml", content: f.policyYaml, mode: 0o600 },
       { path: "etc/rancher/rke2/config.yaml.d/50-audit.yaml", content: f.dropInYaml, mode: 0o600 },
@@ -58,7 +58,7 @@ describe("render rke2 (CLI target)", () => {
   });
 
   it("--stack with a policy file and with nothing but clusters (program defaults = component defaults)", () => {
-    assert.equal(renderRke2Files(opts({ stack: "own" }))[0].content, renderRke2ServerFiles({ policy: OWN }).policyYaml);
+    assert.equal(renderRke2Files(opts({ stack: "own" }))[0].content, renderRke2ServerFiles({ policyYaml: OWN }).policyYaml);
     assert.deepEqual(renderRke2Files(opts({ stack: "defaults" })).map((x) => x.content), [renderRke2ServerFiles().policyYaml, renderRke2ServerFiles().dropInYaml]);
   });
 

@@ -88,7 +88,7 @@ describe("renderRke2ServerFiles", () => {
 
   it("an own policy (YAML text or object) is delivered as the engine renders it, with extra rules", () => {
     const text = "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n  - level: Metadata\n";
-    const fromText = renderRke2ServerFiles({ policy: text, prependRules: [{ level: "None", users: ["system:kube-proxy"] }] });
+    const fromText = renderRke2ServerFiles({ policyYaml: text, prependRules: [{ level: "None", users: ["system:kube-proxy"] }] });
     assert.equal(fromText.policyYaml, 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n  users: ["system:kube-proxy"]\n- level: Metadata\n');
     const fromObject = renderRke2ServerFiles({
       policy: { apiVersion: "audit.k8s.io/v1", kind: "Policy", rules: [{ level: "Metadata" }] },
@@ -151,7 +151,7 @@ describe("renderRke2ServerFiles", () => {
       ["size not a number", { maxSize: "100" as never }, /^maxSize: must be a whole number of megabytes/],
       ["format", { format: "text" as never }, /^format: must be one of "json", "legacy"/],
       ["unknown preset", { preset: "all" }, /^preset: "all" is not a preset; use one of "metadata", "basic", "detailed", "cis", "recommended"/],
-      ["invalid policy", { policy: "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules: []\n" }, /^policy: the audit policy is not valid; kube-apiserver would refuse to start with it:\n.*0 rules/],
+      ["invalid policy", { policyYaml: "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules: []\n" }, /^policyYaml: the audit policy is not valid; kube-apiserver would refuse to start with it:\n.*0 rules/],
       [
         "unsafe policy",
         { policy: { apiVersion: "audit.k8s.io/v1", kind: "Policy", rules: [{ level: "RequestResponse" }] } },

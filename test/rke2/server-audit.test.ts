@@ -317,7 +317,7 @@ describe("Rke2ServerAudit under mocks", function () {
         { ...ok, audit: { prependRules: [{ level: "Request", resources: [{ group: "", resources: ["secrets"] }] }] } },
         /audit\.preset: the audit policy is unsafe: \[secret-bodies\].*or set audit\.allowUnsafePolicy: true to deploy it anyway/s,
       ],
-      ["invalid policy", { ...ok, audit: { policy: "kind: Policy\nrules: [{level: Loud}]\n" } }, /audit\.policy: the audit policy is not valid/],
+      ["invalid policy", { ...ok, audit: { policyYaml: "kind: Policy\nrules: [{level: Loud}]\n" } }, /audit\.policyYaml: the audit policy is not valid/],
       ["Rancher-only setting", { ...ok, audit: { delivery: "inline" } as never }, /audit\.delivery: is a setting of Rancher-provisioned clusters/],
       ["timeout too short", { ...ok, readyTimeoutSeconds: 5 }, /readyTimeoutSeconds: must be a whole number of seconds from 30 to 3600/],
       ["useSudo not boolean", { ...ok, useSudo: "yes" as never }, /useSudo: must be true or false/],

@@ -152,7 +152,7 @@ describe("AuditLogShipping under mocks", function () {
 
   it("an RKE1 cluster rendered by `render rke1`: reads /var/log/kube-audit/audit-log.json, controlplane label and taint", async () => {
     const provider = new k8s.Provider("rke1-k8s", { kubeconfig: KUBECONFIG });
-    const s = new AuditLogShipping("rke1", { source: { clusterName: "legacy-1", distro: ShippingDistro.Rke1 }, sinks: [loki()], kubernetesProvider: provider });
+    const s = new AuditLogShipping("rke1", { source: { clusterName: "legacy-1", distro: ShippingDistro.Rke1 }, sinks: [loki()] }, { providers: [provider] });
     await settle(s);
     const ds = unwrap(one("rke1-daemonset").inputs) as { spec: { template: { spec: Json } } };
     assert.deepEqual(ds.spec.template.spec.nodeSelector, { "node-role.kubernetes.io/controlplane": "true" });
@@ -275,7 +275,8 @@ describe("AuditLogShipping under mocks", function () {
       ["cluster and source", () => ({ cluster: new AuditedCluster("both", { clusterName: "both", kubernetesVersion: "v1.31.5+rke2r1" }), source: { clusterName: "x", distro: ShippingDistro.Rke2 }, sinks: [loki()] }), /source: cannot be combined/],
       ["audit disabled on the cluster", () => ({ cluster: new AuditedCluster("off", { clusterName: "off", kubernetesVersion: "v1.31.5+rke2r1", audit: { enabled: false } }), sinks: [loki()] }), /cluster: audit logging is off/],
       ["no way to reach the cluster", () => ({ source: { clusterName: "x", distro: ShippingDistro.K3s }, sinks: [loki()] }), /source\.clusterV1Id: is required to reach the cluster/],
-      ["rancher-logging without a v1 id", () => ({ source: { clusterName: "x", distro: ShippingDistro.K3s }, collector: Collector.RancherLogging, rancherLogging: { chartVersion: "104.1.2+up4.8.0" }, sinks: [loki()], kubernetesProvider: new k8s.Provider("p", {}) }), /source\.clusterV1Id: is required with the rancher-logging collector/],
+      ["rancher-logging without a v1 id", () => ({ source: { clusterName: "x", distro: ShippingDistro.K3s }, collector: Collector.RancherLogging, rancherLogging: { chartVersion: "104.1.2+up4.8.0" }, sinks: [loki()] }), /source\.clusterV1Id: is required with the rancher-logging collector/],
+      ["kubernetesProvider (removed in 0.2.0)", () => ({ source: { clusterName: "x", distro: ShippingDistro.K3s, clusterV1Id: "c" }, sinks: [loki()], kubernetesProvider: new k8s.Provider("p", {}) }) as AuditLogShippingArgs, /kubernetesProvider: was removed in rancher-audit 0\.2\.0: pass the provider in the resource options/],
       ["no sinks", () => ({ source: { clusterName: "x", distro: ShippingDistro.K3s, clusterV1Id: "c" }, sinks: [] }), /sinks: must list at least one sink/],
     ];
     for (const [what, make, message] of bad) {
