@@ -101,7 +101,7 @@ export function renderOutcome(
     findings: r.findings,
     warnings: r.warnings.filter((w) => !findingWarnings.has(w)),
     policyLabel: input.policyLabel,
-    policyText: typeof input.options.policy === "string" ? input.options.policy : r.policyYaml,
+    policyText: input.options.policyYaml ?? r.policyYaml,
   };
 }
 
