@@ -6,12 +6,14 @@
  * `rancher2:tokenKey`) and the default `kubernetes` provider pointed at the Rancher management
  * ("local") cluster (`kubernetes:context` or `kubernetes:kubeconfig`). See docs/configuration.md.
  */
-import { buildStack, parseStackConfig, readProjectConfig, stackOutputs } from "./program";
+import { buildStack, parseStackConfig, projectSecretKeys, readProjectConfig, stackOutputs } from "./program";
 
-const config = parseStackConfig(readProjectConfig(), { projectDir: __dirname });
+const config = parseStackConfig(readProjectConfig(), { projectDir: __dirname, secretKeys: projectSecretKeys() });
 const outputs = stackOutputs(buildStack(config));
 
 /** Per cluster: clusterV1Id, policySourceName, policySha256, apiServerArgs, restartScope. */
 export const clusters = outputs.clusters;
 /** Per cluster: the delivered audit policy as plain text, so `pulumi preview --diff` shows policy changes. */
 export const policies = outputs.policies;
+/** Per shipped cluster: the collector, the exact file it reads on control-plane nodes, the sink names. */
+export const shipping = outputs.shipping;

@@ -11,9 +11,10 @@ import type { AuditSettings } from "../components/core/settings";
 import { AUDIT_SETTINGS, settingSpec, type SettingKey } from "../components/core/settings-table";
 import { ConfigError, PROJECT } from "./errors";
 import { planStack } from "./plan";
+import { readShipping, type ShippingConfig } from "./shipping-config";
 
 /** The type of a stack config key, as Pulumi.yaml declares it. */
-export type ConfigType = "string" | "integer" | "boolean" | "array";
+export type ConfigType = "string" | "integer" | "boolean" | "array" | "object";
 
 /** A stack config key: type, default, description and whether Pulumi.yaml declares it. */
 export interface ConfigKeySpec {
@@ -25,13 +26,14 @@ export interface ConfigKeySpec {
   declared: boolean;
 }
 
-/** Every key under `rancher-audit:`: the settings table's rows, and the clusters. Pulumi.yaml declares the same (a test checks). */
+/** Every key under `rancher-audit:`: the settings table's rows, the clusters and log shipping. Pulumi.yaml declares the typed ones (a test checks). */
 export const CONFIG_KEYS: Readonly<Record<string, ConfigKeySpec>> = {
   ...Object.fromEntries(AUDIT_SETTINGS.map((s) => [s.key, { type: s.type, default: s.default, declared: true, description: s.doc }])),
   clusters: { type: "array", declared: false, description: "The clusters: a list of { name, kubernetesVersion, group?, podSecurityAdmissionTemplate?, labels? }. Clusters with the same group share one policy object." },
+  shipping: { type: "object", declared: false, description: "Log shipping: { collector?, sinks: { <name>: { kind, url, ... } }, rancherLogging?, fluentBit? } (program/shipping-config.ts). Unset: no shipping. Credentials only as secrets on a path." },
 };
 
-const CLUSTER_KEYS = ["name", "kubernetesVersion", "group", "podSecurityAdmissionTemplate", "labels"] as const;
+const CLUSTER_KEYS = ["name", "kubernetesVersion", "group", "podSecurityAdmissionTemplate", "labels", "shipping"] as const;
 
 /** One entry of `rancher-audit:clusters`. */
 export interface ClusterConfig {
@@ -43,6 +45,8 @@ export interface ClusterConfig {
   /** `defaultPodSecurityAdmissionConfigurationTemplateName`, e.g. "rancher-restricted". */
   podSecurityAdmissionTemplate?: string;
   labels?: Record<string, string>;
+  /** false: this cluster's log is not shipped although `rancher-audit:shipping` is set. Default true. */
+  shipping?: boolean;
 }
 
 /**
@@ -57,6 +61,8 @@ export interface StackConfig extends Omit<AuditSettings, "distro" | "warnings"> 
   policyText?: string;
   fleetNamespace: string;
   clusters: ClusterConfig[];
+  /** Log shipping of every cluster not opted out; undefined: off. */
+  shipping?: ShippingConfig;
 }
 
 /** `did you mean "x"? ` (with the engine's suggestion rule), or "" when nothing is close. */
@@ -130,10 +136,14 @@ function readClusters(raw: unknown): ClusterConfig[] {
         throw new ConfigError(`${key}.labels`, `must be a map of string labels, e.g. { env: prod }; got ${show(l)}`);
       }
     }
+    if (entry.shipping !== undefined && entry.shipping !== false && entry.shipping !== "false") {
+      throw new ConfigError(`${key}.shipping`, `can only be false (this cluster's log is not shipped); remove it to ship with ${PROJECT}:shipping; got ${show(entry.shipping)}`);
+    }
     const out: ClusterConfig = { name: entry.name, kubernetesVersion: entry.kubernetesVersion };
     if (entry.group !== undefined) out.group = entry.group as string;
     if (entry.podSecurityAdmissionTemplate !== undefined) out.podSecurityAdmissionTemplate = entry.podSecurityAdmissionTemplate as string;
     if (entry.labels !== undefined) out.labels = { ...(entry.labels as Record<string, string>) };
+    if (entry.shipping !== undefined) out.shipping = false;
     return out;
   });
 }
@@ -141,9 +151,10 @@ function readClusters(raw: unknown): ClusterConfig[] {
 /**
  * Parses and validates the stack config (keys without the `rancher-audit:` prefix; values as
  * Pulumi gives them, strings, or as YAML gives them). Reads the policy file relative to
- * `projectDir`. Throws a ConfigError naming `rancher-audit:<key>` and the fix.
+ * `projectDir`. `secretKeys`: the keys Pulumi marks secret (`shipping` when a credential below it
+ * is a `secure:` value). Throws a ConfigError naming `rancher-audit:<key>` and the fix.
  */
-export function parseStackConfig(values: Record<string, unknown>, options: { projectDir: string }): StackConfig {
+export function parseStackConfig(values: Record<string, unknown>, options: { projectDir: string; secretKeys?: readonly string[] }): StackConfig {
   if (values === null || typeof values !== "object") throw new ConfigError("", "the stack config must be a map of keys");
   const known = Object.keys(CONFIG_KEYS);
   for (const key of Object.keys(values)) {
@@ -156,6 +167,13 @@ export function parseStackConfig(values: Record<string, unknown>, options: { pro
   const settings: Record<string, unknown> = {};
   for (const { key } of AUDIT_SETTINGS) settings[key] = readSetting(v, key);
   const config = { ...settings, clusters: readClusters(v.clusters) } as StackConfig;
+  const shipping = readShipping(v.shipping, (options.secretKeys ?? []).some((k) => k === "shipping" || k === `${PROJECT}:shipping`));
+  if (shipping) {
+    if (!config.enabled) {
+      throw new ConfigError("shipping", `is set while ${PROJECT}:enabled is false: there is no audit log to ship; remove ${PROJECT}:shipping or set ${PROJECT}:enabled true`);
+    }
+    config.shipping = shipping;
+  }
 
   if (config.delivery === "inline" && config.policyPath !== CONFIG_KEYS.policyPath.default) {
     throw new ConfigError("policyPath", `is not used with delivery "inline" (Rancher writes the policy to /var/lib/rancher/rke2/etc/config-files/audit-policy-file); remove it with: pulumi config rm ${PROJECT}:policyPath`);

@@ -4,5 +4,6 @@
  */
 export { CONFIG_KEYS, parseStackConfig, type ClusterConfig, type ConfigKeySpec, type ConfigType, type StackConfig } from "./config";
 export { ConfigError, configNamer, PROJECT } from "./errors";
-export { planStack, type StackPlan } from "./plan";
-export { buildStack, readProjectConfig, stackOutputs, type BuildOptions, type BuiltStack, type ClusterOutputs } from "./build";
+export { planStack, planClusterShipping, type StackPlan } from "./plan";
+export { buildStack, buildShipping, projectSecretKeys, readProjectConfig, stackOutputs, type BuildOptions, type BuiltStack, type ClusterOutputs, type ShippingOutputs } from "./build";
+export { readShipping, SecretConfigValue, offlineSecretText, SHIPPING_FIELDS, type ShippingConfig, type ShippingFieldSpec, type ShippingSinkConfig } from "./shipping-config";

@@ -7,8 +7,9 @@
  */
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { buildStack, PROJECT, stackOutputs, type StackConfig } from "../../program";
+import { buildStack, PROJECT, stackOutputs, type BuiltStack, type StackConfig } from "../../program";
 import type { RestartScope } from "../../components/rancher";
+import { describeShipping, type ShippingSummary } from "../../components/shipping";
 import { sortKeysDeep } from "../../components/audit-policy";
 
 /** Pulumi's secret signature key, and the value marking a secret, in serialized property values. */
@@ -40,6 +41,8 @@ export interface PlannedCluster {
   kubernetesVersion: string;
   /** Warnings the component logged for this cluster. */
   warnings: string[];
+  /** What the cluster's AuditLogShipping reads and sends where (absent when its log is not shipped). */
+  shipping?: ShippingSummary;
 }
 
 export interface Plan {
@@ -173,6 +176,11 @@ export function recordingMocks(recorded: RecordedRegistration[]): pulumi.runtime
   };
 }
 
+/** The cluster's shipping summary, when its log is shipped. */
+function shippingOf(shipping: BuiltStack["shipping"][string] | undefined): { shipping?: ShippingSummary } {
+  return shipping ? { shipping: describeShipping(shipping.plan, shipping.kubernetesProvider !== undefined) } : {};
+}
+
 async function collect(config: StackConfig, options: CollectOptions): Promise<Plan> {
   const project = options.project ?? PROJECT;
   const timeoutMs = options.timeoutMs ?? 120_000;
@@ -213,6 +221,7 @@ async function collect(config: StackConfig, options: CollectOptions): Promise<Pl
         restartScope: sortKeys(restartScope) as RestartScope,
         kubernetesVersion: c.kubernetesVersion,
         warnings: [...built.clusters[c.name].plan.warnings],
+        ...shippingOf(built.shipping[c.name]),
       });
     }
     await settle(() => recorded.length);
