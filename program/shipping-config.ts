@@ -136,6 +136,7 @@ function readLevel(value: Record<string, unknown>, tablePath: string, keyPath: s
   const names = fields.map((f) => f.path.split(".").pop() as string);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
+    if (v === undefined) continue; // as if absent (what JSON, and so Pulumi, does)
     const at = `${keyPath}.${k}`;
     const i = names.indexOf(k);
     if (i < 0) {
@@ -236,7 +237,8 @@ export function shippingConfigKey(argPath: string, shipping: ShippingConfig, clu
   const sink = /^sinks\[(\d+)\](.*)$/.exec(argPath);
   if (sink) {
     const s = shipping.sinks[Number(sink[1])];
-    return s ? `${KEY}.sinks.${s.name}${sink[2]}` : `${KEY}.sinks`;
+    // The sink's name is its key in the map.
+    return s ? `${KEY}.sinks.${s.name}${sink[2] === ".name" ? "" : sink[2]}` : `${KEY}.sinks`;
   }
   if (argPath === "cluster.format") return "format";
   if (argPath === "cluster.logPath") return "logPath";

@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { buildStack, PROJECT, stackOutputs, type BuiltStack, type StackConfig } from "../../program";
+import { buildStack, PROJECT, SecretConfigValue, stackOutputs, type BuiltStack, type StackConfig } from "../../program";
 import type { RestartScope } from "../../components/rancher";
 import { describeShipping, type ShippingSummary } from "../../components/shipping";
 import { sortKeysDeep } from "../../components/audit-policy";
@@ -100,6 +100,24 @@ export function secretPaths(v: unknown, at = ""): string[] {
   if (Array.isArray(v)) return v.flatMap((x, i) => secretPaths(x, `${at}[${i}]`));
   if (v !== null && typeof v === "object") return Object.entries(v).flatMap(([k, x]) => secretPaths(x, at ? `${at}.${k}` : k));
   return [];
+}
+
+/** The decrypted credentials of a config (none offline, where `secure:` values stay unknown). */
+export function credentialTexts(config: StackConfig): string[] {
+  const texts = new Set<string>();
+  for (const sink of config.shipping?.sinks ?? []) {
+    for (const v of [sink.username, sink.password]) if (v instanceof SecretConfigValue && v.value) texts.add(v.value);
+  }
+  return [...texts].sort((a, b) => b.length - a.length);
+}
+
+/** Every occurrence of a credential replaced by "[secret]": a plan never holds one, even when given decrypted config. */
+export function maskCredentials(v: unknown, texts: readonly string[]): unknown {
+  if (texts.length === 0) return v;
+  if (typeof v === "string") return texts.reduce((t, secret) => t.split(secret).join("[secret]"), v);
+  if (Array.isArray(v)) return v.map((x) => maskCredentials(x, texts));
+  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, maskCredentials(x, texts)]));
+  return v;
 }
 
 /** Keys sorted at every level (the engine's sortKeysDeep): plan.json and manifests are stable. */
@@ -225,8 +243,9 @@ async function collect(config: StackConfig, options: CollectOptions): Promise<Pl
       });
     }
     await settle(() => recorded.length);
+    const credentials = credentialTexts(config);
     const resources = inferParents(recorded)
-      .map((r) => ({ ...r, inputs: sortKeys(r.inputs) as Record<string, unknown> }))
+      .map((r) => ({ ...r, inputs: sortKeys(maskCredentials(r.inputs, credentials)) as Record<string, unknown> }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
     clusters.sort((a, b) => (a.name < b.name ? -1 : 1));
     const warnings = logged.filter((w) => !clusters.some((c) => c.warnings.some((x) => w.includes(x))));

@@ -38,7 +38,7 @@ describe("core: the settings table", () => {
   });
 
   it("the stack parser knows every key of the table and nothing else but clusters", () => {
-    assert.deepEqual(Object.keys(CONFIG_KEYS), [...AUDIT_SETTINGS.map((s) => s.key), "clusters"]);
+    assert.deepEqual(Object.keys(CONFIG_KEYS), [...AUDIT_SETTINGS.map((s) => s.key), "clusters", "shipping"]);
   });
 
   it("the flags come from the table, in its order, with the resolved values", () => {
