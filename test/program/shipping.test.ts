@@ -121,6 +121,18 @@ describe("program: rancher-audit:shipping config", () => {
     }
   });
 
+  it("docs/configuration.md's shipping table lists exactly the fields of SHIPPING_FIELDS, with type and default", () => {
+    const text = fs.readFileSync(path.join(ROOT, "docs", "configuration.md"), "utf8");
+    const doc = text.slice(text.indexOf("### `shipping`"), text.indexOf("## Providers"));
+    const rows = [...doc.matchAll(/^\| `([A-Za-z.<>]+)` \| ([^|]+) \| ([^|]+) \|/gm)].map((m) => ({ path: m[1], type: m[2].trim(), default: m[3].trim() }));
+    assert.deepEqual(rows.map((r) => r.path), SHIPPING_FIELDS.map((f) => f.path));
+    for (const f of SHIPPING_FIELDS) {
+      const row = rows.find((r) => r.path === f.path)!;
+      assert.equal(row.type, f.type, f.path);
+      assert.equal(row.default, f.default !== undefined ? `\`${String(f.default)}\`` : f.required ? "required" : "none", f.path);
+    }
+  });
+
   it("a password in clear in the stack config is refused without echoing it; no error ever contains a credential", () => {
     const e = configError(withShipping({ sinks: { loki: loki({ password: PASSWORD }) } }));
     assert.equal(e.key, "shipping.sinks.loki.password");
