@@ -121,6 +121,20 @@ describe("program: rancher-audit:shipping config", () => {
     }
   });
 
+  it("the stack config examples of README, docs/configuration.md and docs/shipping.md parse", () => {
+    const blocks: [string, string][] = [];
+    for (const [file, after] of [["README.md", "## Ship the log"], ["docs/configuration.md", "### `shipping`"], ["docs/shipping.md", "## From the program's stack config"]]) {
+      const text = fs.readFileSync(path.join(ROOT, file), "utf8");
+      const block = /```yaml\n([\s\S]*?)```/.exec(text.slice(text.indexOf(after)))![1];
+      blocks.push([file, block.replace(/secure: v1:\.\.\./, "secure: v1:example")]);
+    }
+    for (const [file, block] of blocks) {
+      const doc = parseYaml(block) as Json;
+      const c = parseStackConfig({ clusters, shipping: doc[`${PROJECT}:shipping`] }, { projectDir: ROOT });
+      assert.ok(c.shipping!.sinks[0].password instanceof SecretConfigValue, file);
+    }
+  });
+
   it("docs/configuration.md's shipping table lists exactly the fields of SHIPPING_FIELDS, with type and default", () => {
     const text = fs.readFileSync(path.join(ROOT, "docs", "configuration.md"), "utf8");
     const doc = text.slice(text.indexOf("### `shipping`"), text.indexOf("## Providers"));
