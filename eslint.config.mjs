@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "dist/**", "out/**", ".bench-tmp/**", ".scratch/**"] },
+  { ignores: ["node_modules/**", "dist/**", "out/**", ".bench-tmp/**", ".scratch/**", ".stryker-tmp/**", "reports/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

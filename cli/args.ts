@@ -111,6 +111,13 @@ export function parseCommand(spec: CommandSpec, argv: string[]): Parsed {
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true }) as { values: Values; positionals: string[] };
   } catch (e) {
+    const ambiguous = /^Option '(-[^']+)' argument is ambiguous/.exec((e as Error).message);
+    if (ambiguous) {
+      // parseArgs refuses a value that starts with "-" (`--max-age -1`): say which value and how to pass it.
+      const flag = ambiguous[1].split(", ").pop()!;
+      const value = argv[argv.findIndex((a) => a === flag || ambiguous[1].split(", ").includes(a)) + 1] ?? "";
+      throw new CliError(`${PROGRAM} ${spec.name}: ${flag}: the value "${value}" starts with "-", so it reads as an option; write ${flag}=${value} to pass it as the value`);
+    }
     const msg = (e as Error).message.replace(/\. To specify a positional argument.*$/s, "");
     throw new CliError(`${PROGRAM} ${spec.name}: ${msg}\nRun '${PROGRAM} ${spec.name} --help' for the options.`);
   }

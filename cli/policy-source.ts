@@ -3,7 +3,6 @@
  * Loading is what kube-apiserver does (decodePolicy: unknown keys dropped), and a policy that
  * kube-apiserver would refuse to start with is a CliError (exit 2) listing file:line:column issues.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import {
@@ -15,10 +14,12 @@ import {
   PolicyError,
   PRESET_NAMES,
   renderPolicy,
-  requireKubernetesVersion,
+  requireSupportedKubernetesVersion,
   type Policy,
   type PolicyIssue,
 } from "../components/audit-policy";
+import { MAX_POLICY_FILE_BYTES, readUserFile, UserFileError } from "../components/core/user-file";
+import { shownPath } from "./paths";
 import { CliError } from "./args";
 import type { Io } from "./io";
 
@@ -43,7 +44,7 @@ export const PRESET_PREFIX = "preset:";
 export function kubernetesVersionOption(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   try {
-    requireKubernetesVersion(value, "--kubernetes-version");
+    requireSupportedKubernetesVersion(value, "--kubernetes-version");
   } catch (e) {
     throw new CliError((e as Error).message);
   }
@@ -62,19 +63,24 @@ export async function readPolicySource(spec: string, io: Io): Promise<PolicySour
   if (spec === "-") {
     try {
       const chunks: Buffer[] = [];
-      for await (const chunk of io.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+      let size = 0;
+      for await (const chunk of io.stdin) {
+        chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+        size += chunks[chunks.length - 1].length;
+        if (size > MAX_POLICY_FILE_BYTES) throw new CliError(`the policy on stdin is over the ${MAX_POLICY_FILE_BYTES}-byte limit for a policy file`);
+      }
       return { label: "<stdin>", text: Buffer.concat(chunks).toString("utf8") };
     } catch (e) {
+      if (e instanceof CliError) throw e;
       throw new CliError(`cannot read the policy from stdin: ${(e as Error).message}`);
     }
   }
   const file = path.resolve(io.cwd, spec);
   try {
-    return { label: spec, text: fs.readFileSync(file, "utf8") };
+    return { label: spec, text: readUserFile(spec, file) };
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === "ENOENT" ? "no such file" : err.code === "EISDIR" ? "is a directory" : err.message;
-    throw new CliError(`cannot read policy ${spec}: ${why}${err.code === "ENOENT" && !spec.includes("/") && !spec.includes(".") ? ` (for a preset write preset:${spec})` : ""}`);
+    if (!(e instanceof UserFileError)) throw e;
+    throw new CliError(`cannot read policy ${shownPath(spec, file)}: ${e.reason}${e.code === "ENOENT" && !spec.includes("/") && !spec.includes(".") ? ` (for a preset write preset:${spec})` : ""}`);
   }
 }
 

@@ -62,7 +62,9 @@ function tokens(text: string): string[] {
   const re = /(\S+?)=(?:"([^"]*)"|'([^']*)'|(\S*))|(\S+)/g;
   for (const m of text.matchAll(re)) {
     if (m[5] !== undefined) out.push(m[5]);
-    else out.push(`${m[1]}=${m[2] ?? m[3] ?? m[4] ?? ""}`);
+    else if (m[4] !== undefined && /^["']/.test(m[4])) {
+      throw new CliError(`--request: ${m[1]}=${m[4]}: the quote ${m[4][0]} is not closed; close it (${m[1]}=${m[4][0]}...${m[4][0]}) or remove it`);
+    } else out.push(`${m[1]}=${m[2] ?? m[3] ?? m[4] ?? ""}`);
   }
   return out;
 }
@@ -77,12 +79,13 @@ export function parseRequestSpec(text: string, options: RequestSpecOptions = {})
  * gets the group kube-apiserver's authenticator adds (implicitGroup) unless options.exactGroups.
  */
 export function parseRequest(text: string, options: RequestSpecOptions = {}): ParsedRequest {
-  const fields: Record<string, string> = {};
+  // No prototype: keys such as __proto__ or constructor are unknown keys, not Object's own.
+  const fields: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const tok of tokens(text)) {
     const eq = tok.indexOf("=");
     if (eq <= 0) throw new CliError(`--request: "${tok}" is not key=value; keys: ${REQUEST_KEYS_HELP}`);
     const rawKey = tok.slice(0, eq);
-    const key = KEYS[rawKey.toLowerCase()];
+    const key = Object.hasOwn(KEYS, rawKey.toLowerCase()) ? KEYS[rawKey.toLowerCase()] : undefined;
     if (key === undefined) throw new CliError(`--request: unknown key "${rawKey}"; keys: ${REQUEST_KEYS_HELP}`);
     if (key in fields) throw new CliError(`--request: "${rawKey}" given twice`);
     fields[key] = tok.slice(eq + 1);
@@ -105,6 +108,8 @@ export function parseRequest(text: string, options: RequestSpecOptions = {}): Pa
   const q = rawPath.indexOf("?");
   const path = q >= 0 ? rawPath.slice(0, q) : rawPath;
   if (rawPath !== "" && path === "") throw new CliError(`--request: path=${rawPath}: give the URL path, for example path=/healthz`);
+  // A request's path always begins with "/" (it is the request URI's path), so "healthz" would match nothing.
+  if (path !== "" && !path.startsWith("/")) throw new CliError(`--request: path=${rawPath}: a URL path begins with "/"; write path=/${rawPath}`);
   if (path !== "" && (resource !== "" || fields.namespace || fields.group || fields.name)) {
     throw new CliError("--request: path= makes it a non-resource request; it cannot also have resource, group, namespace or name");
   }

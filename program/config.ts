@@ -3,10 +3,10 @@
  * structured cluster list), and their parser. Every wrong value fails in `parseStackConfig`,
  * before anything is registered, naming the key `rancher-audit:<key>` and the fix.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
-import { suggest } from "../components/audit-policy";
+import { parseKubernetesVersion, requireSupportedKubernetesVersion, suggest } from "../components/audit-policy";
 import { show } from "../components/core/errors";
+import { isInside, readUserFile, UserFileError } from "../components/core/user-file";
 import type { AuditSettings } from "../components/core/settings";
 import { AUDIT_SETTINGS, settingSpec, type SettingKey } from "../components/core/settings-table";
 import { ConfigError, PROJECT } from "./errors";
@@ -124,6 +124,13 @@ function readClusters(raw: unknown): ClusterConfig[] {
     if (typeof entry.kubernetesVersion !== "string") {
       throw new ConfigError(`${key}.kubernetesVersion`, `is required: the Rancher Kubernetes version, e.g. "v1.31.5+rke2r1" or "v1.31.5+k3s1"; got ${show(entry.kubernetesVersion)}`);
     }
+    if (parseKubernetesVersion(entry.kubernetesVersion)) {
+      try {
+        requireSupportedKubernetesVersion(entry.kubernetesVersion, "");
+      } catch (e) {
+        throw new ConfigError(`${key}.kubernetesVersion`, (e as Error).message.replace(/^: /, ""));
+      }
+    }
     for (const k of ["group", "podSecurityAdmissionTemplate"] as const) {
       if (entry[k] !== undefined && (typeof entry[k] !== "string" || entry[k] === "")) throw new ConfigError(`${key}.${k}`, `must be a non-empty string; got ${show(entry[k])}`);
     }
@@ -183,12 +190,12 @@ export function parseStackConfig(values: Record<string, unknown>, options: { pro
       throw new ConfigError("policyFile", `must be a path inside the project, relative to its directory (e.g. "examples/policies/strict.yaml"); got ${show(config.policyFile)}`);
     }
     const resolved = path.resolve(options.projectDir, config.policyFile);
-    const rel = path.relative(options.projectDir, resolved);
-    if (rel.startsWith("..")) throw new ConfigError("policyFile", `must stay inside the project directory; got ${show(config.policyFile)}`);
+    if (!isInside(options.projectDir, resolved)) throw new ConfigError("policyFile", `must stay inside the project directory; got ${show(config.policyFile)}`);
     try {
-      config.policyText = fs.readFileSync(resolved, "utf8");
+      config.policyText = readUserFile(config.policyFile, resolved, { root: options.projectDir });
     } catch (e) {
-      throw new ConfigError("policyFile", `cannot read ${show(config.policyFile)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); give a path relative to ${options.projectDir}, e.g. "examples/policies/strict.yaml"`);
+      if (!(e instanceof UserFileError)) throw e;
+      throw new ConfigError("policyFile", `cannot read ${show(config.policyFile)} (${e.reason}); give a path relative to ${options.projectDir}, e.g. "examples/policies/strict.yaml"`);
     }
   }
   config.clusters.forEach((c, i) => {

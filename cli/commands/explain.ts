@@ -7,6 +7,7 @@ import {
   evaluateCompiled,
   invertStages,
   matchingRules,
+  auditEventProblem,
   requestFromEvent,
   type CompiledPolicy,
   type Decision,
@@ -22,8 +23,8 @@ export const spec: CommandSpec = {
   name: "explain",
   summary: "show which rule of a policy decides a request, its level and the stages it leaves out",
   usage: [
-    "explain <policy.yaml | preset:NAME> --request 'verb=get resource=secrets namespace=team-a user=alice' [--json]",
-    "explain <policy.yaml | preset:NAME> --events FILE [--json]",
+    "explain <policy.yaml | preset:NAME> --request 'verb=get resource=secrets namespace=team-a user=alice' [--exact-groups] [--json] [--kubernetes-version VERSION]",
+    "explain <policy.yaml | preset:NAME> --events FILE [--exact-groups] [--json] [--kubernetes-version VERSION]",
   ],
   description: [
     `--request takes key=value pairs separated by spaces: ${REQUEST_KEYS_HELP}. A request without user= has no user info, like a failed authentication, and never matches a rule with users or userGroups.`,
@@ -177,7 +178,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
       if (line.trim() === "") return;
       let req: RequestAttributes;
       try {
-        req = requestFromEvent(JSON.parse(line));
+        const event: unknown = JSON.parse(line);
+        const problem = auditEventProblem(event);
+        if (problem !== undefined) throw new Error(problem);
+        req = requestFromEvent(event);
       } catch (e) {
         skip(lineNo, `not an audit event (${(e as Error).message})`);
         return;

@@ -3,7 +3,6 @@
  * on kube-apiserver audit logging on nodes Rancher does not provision (standalone RKE2 servers) or
  * on RKE1 clusters. The renderers are the components' own (components/rke2, components/rke1).
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { AuditConfigError } from "../../components/rancher";
 import { renderRke1Files } from "../render/rke1";
@@ -11,6 +10,7 @@ import { RENDER_SETTINGS, type RenderCliOptions, type RenderedFile } from "../re
 import { renderRke2Files } from "../render/rke2";
 import { CliError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, flag, str, type CommandSpec, parseOrHelp } from "../args";
 import { Out, type Io } from "../io";
+import { writeOutputFiles } from "../output";
 import { findProjectDir } from "../paths";
 
 const TARGETS: Record<string, { describe: string; render: (o: RenderCliOptions) => RenderedFile[] }> = {
@@ -28,8 +28,8 @@ export const spec: CommandSpec = {
   name: "render",
   summary: "write the files that enable audit logging on standalone RKE2 servers (rke2) or RKE1 clusters (rke1)",
   usage: [
-    "render rke2 (--stack ENV | --preset NAME | --policy FILE) [--policy-path P] [--log-path P] [--max-age N] [--max-backup N] [--max-size N] [--format json|legacy] [--out DIR]",
-    "render rke1 (--stack ENV | --preset NAME | --policy FILE) [--log-path P] [--max-age N] [--max-backup N] [--max-size N] [--format json|legacy] [--out DIR]",
+    "render rke2 (--stack ENV | --preset NAME | --policy FILE) [--policy-path P] [--log-path P] [--max-age N] [--max-backup N] [--max-size N] [--format json|legacy] [--kubernetes-version VERSION] [--allow-unsafe-policy] [--project-dir DIR] [--out DIR]",
+    "render rke1 (--stack ENV | --preset NAME | --policy FILE) [--log-path P] [--max-age N] [--max-backup N] [--max-size N] [--format json|legacy] [--kubernetes-version VERSION] [--allow-unsafe-policy] [--project-dir DIR] [--out DIR]",
   ],
   description: [
     ...Object.entries(TARGETS).map(([name, t]) => `${name}: ${t.describe}.`),
@@ -113,11 +113,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return EXIT_OK;
   }
   const dir = path.resolve(io.cwd, outDir);
+  writeOutputFiles("--out", outDir, dir, files.map((f) => ({ ...f, mode: f.mode ?? 0o644 })));
   for (const f of files) {
     const file = path.join(dir, f.path);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, f.content, { mode: f.mode ?? 0o644 });
-    fs.chmodSync(file, f.mode ?? 0o644);
     out.print(`wrote ${path.relative(io.cwd, file) || file} (mode ${mode(f.mode)})`);
   }
   return EXIT_OK;

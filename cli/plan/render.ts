@@ -2,10 +2,9 @@
  * Presenting a Plan: the human-readable sections, plan.json and one manifest per resource.
  * Everything shown comes from the recorded registrations and the program's outputs.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { stringify as toYaml } from "yaml";
 import type { Style } from "../io";
+import { writeOutputFiles, type OutputFile } from "../output";
 import { checkSource, formatFinding, type CheckResult } from "../commands/check";
 import { secretPaths, sortKeys, unwrapSecrets, type Plan, type PlannedCluster, type PlannedResource } from "./collect";
 import { renderShippingSection } from "./shipping";
@@ -189,14 +188,10 @@ export function manifestText(r: PlannedResource, plan: Plan): string {
 }
 
 /** Writes plan.json and the manifests; returns the paths written, relative to dir. */
-export function writePlan(dir: string, plan: Plan): string[] {
-  fs.mkdirSync(dir, { recursive: true });
-  const written: string[] = [];
-  const write = (name: string, text: string) => {
-    fs.writeFileSync(path.join(dir, name), text);
-    written.push(name);
-  };
-  write("plan.json", planJson(plan));
-  for (const r of plan.resources) if (r.custom) write(manifestFileName(r), manifestText(r, plan));
-  return written;
+export function writePlan(dir: string, plan: Plan, given = dir): string[] {
+  // The plan and the manifests hold the policy: owner-only, like the policy file on the nodes.
+  const files: OutputFile[] = [{ path: "plan.json", content: planJson(plan), mode: 0o600 }];
+  for (const r of plan.resources) if (r.custom) files.push({ path: manifestFileName(r), content: manifestText(r, plan), mode: 0o600 });
+  writeOutputFiles("--out", given, dir, files);
+  return files.map((f) => f.path);
 }

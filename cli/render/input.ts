@@ -7,7 +7,6 @@
  * A stack is read with the program's own parser (parseStackConfig), so a stack the program accepts
  * renders the same policy, paths and retention here. Pure apart from reading the stack and policy files.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { AuditConfigError, fail, show, type SettingNamer } from "../../components/core/errors";
 import { expandDistro } from "../../components/core/settings";
@@ -21,6 +20,7 @@ const OPTION_SETTINGS = AUDIT_SETTINGS.filter((s): s is Extract<(typeof AUDIT_SE
 
 /** The settings options of `render` with their CLI option (`{ key: "maxAge", cliOption: "max-age", ... }`). */
 export const RENDER_SETTINGS: readonly { key: (typeof OPTION_SETTINGS)[number]["key"]; cliOption: string; type: string }[] = OPTION_SETTINGS;
+import { readUserFile, UserFileError } from "../../components/core/user-file";
 
 /** The options of `render rke2` / `render rke1`, as the CLI parsed them. */
 export type RenderCliOptions = {
@@ -113,7 +113,8 @@ function readStack(projectDir: string, env: string): { file: string; config: Ret
 
 /** A numeric flag: digits become a number; anything else is passed on for the checker to refuse by name. */
 function numberFlag(value: unknown): unknown {
-  if (typeof value === "string" && /^\s*\d+\s*$/.test(value)) return Number(value);
+  // Past 2^53 a number would round (9007199254740993 -> ...992): left a string, refused as typed.
+  if (typeof value === "string" && /^\s*\d+\s*$/.test(value) && Number.isSafeInteger(Number(value))) return Number(value);
   return value;
 }
 
@@ -170,10 +171,10 @@ export function resolveRenderInput(o: RenderCliOptions, target: "rke2" | "rke1")
   } else {
     const file = path.resolve(o.cwd ?? o.projectDir, String(o.policyFile));
     try {
-      options.policy = fs.readFileSync(file, "utf8");
+      options.policy = readUserFile(String(o.policyFile), file);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      fail("--policy", `cannot read ${show(o.policyFile)} (${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (code ?? (e as Error).message)}); give the path of an audit.k8s.io/v1 Policy file`);
+      if (!(e instanceof UserFileError)) throw e;
+      fail("--policy", `cannot read ${show(o.policyFile)} (${e.reason}); give the path of an audit.k8s.io/v1 Policy file`);
     }
     origin.policy = `--policy ${o.policyFile}`;
   }

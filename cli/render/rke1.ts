@@ -22,8 +22,9 @@ export function renderRke1Files(options: RenderCliOptions): RenderedFile[] {
   }
   const input = resolveRenderInput(options, "rke1");
   const r = renameForCli(input.origin, () => renderRke1AuditLog({ ...input.options, kubernetesVersion: input.kubernetesVersion }));
+  // Both snippets hold the policy: owner-only, like the policy file RKE2 gets.
   return [
-    { path: RKE1_CLUSTER_YML_FILE, content: r.clusterYml, mode: 0o644 },
-    { path: RKE1_RANCHER_YAML_FILE, content: r.rancherClusterYaml, mode: 0o644 },
+    { path: RKE1_CLUSTER_YML_FILE, content: r.clusterYml, mode: 0o600 },
+    { path: RKE1_RANCHER_YAML_FILE, content: r.rancherClusterYaml, mode: 0o600 },
   ];
 }

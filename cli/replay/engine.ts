@@ -23,6 +23,7 @@ import {
   evaluateCompiled,
   LEVELS,
   levelAtLeast,
+  auditEventProblem,
   requestFromEvent,
   type CompiledPolicy,
   type Decision,
@@ -238,7 +239,7 @@ export class Replayer {
         this.result.input.stageLinesFolded++;
       }
     }
-    this.request(e, lineNo);
+    this.request(e, lineNo, text);
   }
 
   private flushOldest(): void {
@@ -251,15 +252,14 @@ export class Replayer {
   }
 
   /** Accounts one request (its final line, or the last line seen of it). */
-  private request(event: object, lineNo: number): void {
-    this.result.input.requests++;
-    let req: RequestAttributes;
-    try {
-      req = requestFromEvent(event);
-    } catch (e) {
-      this.malformed(lineNo, (e as Error).message);
+  private request(event: object, lineNo: number, text?: string): void {
+    const problem = auditEventProblem(event);
+    if (problem !== undefined) {
+      this.malformed(lineNo, `not an audit event (${problem})`);
       return;
     }
+    this.result.input.requests++;
+    const req: RequestAttributes = requestFromEvent(event);
     const detected = detectEvents(event);
     const cls = requestClass(req);
     const decisions: Decision[] = [];
@@ -269,7 +269,7 @@ export class Replayer {
       const decision = evaluateCompiled(p.compiled, req);
       decisions.push(decision);
       stats.levels[decision.level]++;
-      const vol = estimateLoggedBytes(event, decision);
+      const vol = estimateLoggedBytes(event, decision, text);
       bytes.push(vol.bytes);
       stats.loggedEvents += vol.events;
       stats.loggedBytes += vol.bytes;

@@ -11,7 +11,7 @@
  * `prependRules[0].level`, `policy.rules[2].resources.group`, `preset`, `omitStages[1]`.
  * The result is a fresh object (no sharing with the inputs or the presets) and deterministic.
  */
-import { decodePolicyValue } from "./decode";
+import { decodePolicyValue, isDroppedIssue, markDropped } from "./decode";
 import { policyFromObject, parsePolicy } from "./parse";
 import { getPreset, isPresetName, PRESET_NAMES, type PresetName } from "./presets";
 import { PolicyError, type Policy, type PolicyIssue, type PolicyRule, type Stage, type VersionOptions } from "./types";
@@ -56,8 +56,14 @@ function describe(v: unknown): string {
 }
 
 /** `path` re-rooted under `prefix`: "" → prefix, "rules[0]" → "prefix.rules[0]". */
+/** The issue at another path, still marked as a dropped key when it was one. */
+function moved(issue: PolicyIssue, path: string): PolicyIssue {
+  const copy = { ...issue, path };
+  return isDroppedIssue(issue) ? markDropped(copy) : copy;
+}
+
 function under(prefix: string, issue: PolicyIssue): PolicyIssue {
-  return { ...issue, path: issue.path ? `${prefix}.${issue.path}` : prefix };
+  return moved(issue, issue.path ? `${prefix}.${issue.path}` : prefix);
 }
 
 /** Checks a list of extra rules; returns their clean copies (unknown keys and invalid values are issues). */
@@ -67,7 +73,7 @@ function checkRules(value: unknown, key: "prependRules" | "appendRules", options
     issues.push({ path: key, message: `must be a list of audit policy rules, got ${describe(value)}` });
     return [];
   }
-  const found = validatePolicy({ rules: value }, options).map((i) => ({ ...i, path: i.path.replace(/^rules/, key) }));
+  const found = validatePolicy({ rules: value }, options).map((i) => moved(i, i.path.replace(/^rules/, key)));
   issues.push(...found);
   if (found.length > 0) return [];
   return decodePolicyValue({ rules: value }, { requireTypeMeta: false }).policy.rules;

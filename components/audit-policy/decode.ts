@@ -66,7 +66,8 @@ function typeName(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "a mapping";
-  if (typeof v === "string") return `the string ${JSON.stringify(v)}`;
+  // An excerpt only: a file that is not a policy at all (say /etc/passwd) must not be echoed whole.
+  if (typeof v === "string") return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}${v.length > 40 ? ` (${v.length} characters)` : ""}`;
   return `the ${typeof v} ${String(v)}`;
 }
 
@@ -112,6 +113,23 @@ export function suggest(key: string, known: readonly string[]): string | undefin
   return bestScore <= limit ? best : undefined;
 }
 
+/**
+ * The issues that are keys kube-apiserver drops with a warning (unknown and duplicate keys), as
+ * opposed to problems that stop it from starting. Kept beside the issues so they stay plain.
+ */
+const DROPPED_ISSUES = new WeakSet<PolicyIssue>();
+
+/** Marks an issue as a key kube-apiserver drops with a warning; returns it. */
+export function markDropped(issue: PolicyIssue): PolicyIssue {
+  DROPPED_ISSUES.add(issue);
+  return issue;
+}
+
+/** True when kube-apiserver only drops the key this issue is about (it still loads the policy). */
+export function isDroppedIssue(issue: PolicyIssue): boolean {
+  return DROPPED_ISSUES.has(issue);
+}
+
 class Decoder {
   readonly errors: PolicyIssue[] = [];
   readonly dropped: PolicyIssue[] = [];
@@ -131,13 +149,13 @@ class Decoder {
         const s = suggest(key, known);
         if (s) hint = `; did you mean "${s}"?`;
       }
-      this.dropped.push({
+      this.dropped.push(markDropped({
         path: at,
         message:
           `unknown field "${key}" in ${context}${hint} ` +
           `(kube-apiserver drops unknown fields with only a warning, so this key has no effect; ` +
           `known fields: ${known.join(", ")})`,
-      });
+      }));
     }
   }
 
@@ -188,6 +206,9 @@ class Decoder {
   }
 
   rule(v: Json, path: string): PolicyRule {
+    // Go's JSON decoding turns a null list item (a bare "-") into the zero PolicyRule, which
+    // validation then reports as "rules[i].level: Required value".
+    if (v === null) return { level: "" as PolicyRule["level"] };
     if (!isMapping(v)) {
       this.error(path, `must be a mapping (a rule with at least "level"), got ${typeName(v)}`);
       return { level: "" as PolicyRule["level"] };

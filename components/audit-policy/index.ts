@@ -5,12 +5,12 @@
  */
 export * from "./types";
 export { parsePolicy, decodePolicy, policyFromObject, type ParseOptions, type DecodedPolicy } from "./parse";
-export { suggest } from "./decode";
+export { isDroppedIssue, suggest } from "./decode";
 export { validatePolicy } from "./validate";
 export { evaluatePolicy, compilePolicy, evaluateCompiled, matchingRules, unionStages, invertStages, type CompiledPolicy } from "./evaluate";
 export { renderPolicy, canonicalPolicyObject, sortKeysDeep } from "./render";
-export { requestFromEvent } from "./event";
-export { parseKubernetesVersion, requireKubernetesVersion, supportsGroupWildcard, type KubernetesVersion } from "./version";
+export { auditEventProblem, requestFromEvent } from "./event";
+export { parseKubernetesVersion, requireKubernetesVersion, requireSupportedKubernetesVersion, SUPPORTED_KUBERNETES, supportsGroupWildcard, type KubernetesVersion } from "./version";
 export { analyzePolicy, BUILTIN_RESOURCES, type AnalyzeOptions, type AnalyzeStats } from "./analyze";
 export { SENSITIVE_KINDS, SENSITIVE_TARGETS, sensitiveBodyLogged, sensitiveTarget, logsSensitiveBody, type SensitiveKind, type SensitiveTarget } from "./sensitive";
 export * from "./presets";

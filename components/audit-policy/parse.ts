@@ -5,7 +5,7 @@
  * with their path, line, column and a "did you mean".
  */
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
-import { decodePolicyValue } from "./decode";
+import { decodePolicyValue, isDroppedIssue, markDropped } from "./decode";
 import { GO_YAML } from "./goyaml";
 import { PolicyError, type Policy, type PolicyIssue, type VersionOptions } from "./types";
 import { ISSUE_LOCATION, validateDecodedPolicy } from "./validate";
@@ -67,7 +67,8 @@ class Located {
     }
     if (offset === undefined) return issue;
     const pos = this.lines.linePos(offset);
-    return { ...issue, line: pos.line, column: pos.col };
+    const located = { ...issue, line: pos.line, column: pos.col };
+    return isDroppedIssue(issue) ? markDropped(located) : located;
   }
 }
 
@@ -82,12 +83,12 @@ function duplicateKeys(doc: Document.Parsed, lines: LineCounter): PolicyIssue[] 
         const here = path ? `${path}.${String(key)}` : String(key);
         if (seen.has(key)) {
           const pos = lines.linePos((pair.key as Node).range?.[0] ?? 0);
-          issues.push({
+          issues.push(markDropped({
             path: here,
             message: `duplicate key "${String(key)}": kube-apiserver keeps only the last one; remove or merge the duplicates`,
             line: pos.line,
             column: pos.col,
-          });
+          }));
         }
         seen.add(key);
         walk(pair.value, here);
@@ -106,17 +107,32 @@ interface ParsedText {
   duplicates: PolicyIssue[];
 }
 
+/** The yaml package reports nesting deeper than the JS stack as this RangeError (go-yaml caps nesting too). */
+const STACK_OVERFLOW = "Maximum call stack size exceeded";
+const TOO_DEEP =
+  "the YAML is nested far deeper than any audit policy (the parser ran out of stack); remove the extra nesting";
+
 function parseText(text: string, source: string | undefined): ParsedText {
   if (typeof text !== "string") throw new PolicyError([{ path: "", message: "the policy text must be a string" }], source);
+  try {
+    return parseYamlText(text, source);
+  } catch (e) {
+    if (e instanceof RangeError) throw new PolicyError([{ path: "", message: TOO_DEEP }], source);
+    throw e;
+  }
+}
+
+function parseYamlText(text: string, source: string | undefined): ParsedText {
   const lines = new LineCounter();
   // YAML 1.1 as kube-apiserver's go-yaml reads it: unquoted yes/no/on/off are booleans there too.
-  const docs = parseAllDocuments(text, { ...GO_YAML, uniqueKeys: false, lineCounter: lines, prettyErrors: false });
+  const docs = parseAllDocuments(text, { ...GO_YAML, uniqueKeys: false, lineCounter: lines, prettyErrors: false, logLevel: "error" });
   const list = Array.isArray(docs) ? docs : [];
   const syntax: PolicyIssue[] = [];
   for (const d of list) {
     for (const e of d.errors) {
       const pos = lines.linePos(e.pos[0]);
-      syntax.push({ path: "", message: `YAML syntax error: ${e.message.split("\n")[0]}`, line: pos.line, column: pos.col });
+      const message = e.message.includes(STACK_OVERFLOW) ? TOO_DEEP : `YAML syntax error: ${e.message.split("\n")[0]}`;
+      syntax.push({ path: "", message, line: pos.line, column: pos.col });
     }
   }
   if (syntax.length > 0) throw new PolicyError(syntax, source);

@@ -30,6 +30,30 @@ export function requireKubernetesVersion(text: string, what = "kubernetesVersion
   return v;
 }
 
+/**
+ * The Kubernetes minor versions whose audit behaviour the engine models: from 1.24 (the first
+ * where audit.k8s.io/v1 is the only policy version, the one every check is written for) to 1.36
+ * (group "*" matches every group). Outside it the checks would claim behaviour nobody verified.
+ */
+export const SUPPORTED_KUBERNETES = { oldest: { major: 1, minor: 24 }, newest: { major: 1, minor: 36 } } as const;
+
+/**
+ * requireKubernetesVersion for a cluster's version as a user gives it (stack config, CLI flags):
+ * also refuses versions outside SUPPORTED_KUBERNETES, naming the range.
+ */
+export function requireSupportedKubernetesVersion(text: string, what = "kubernetesVersion"): KubernetesVersion {
+  const v = requireKubernetesVersion(text, what);
+  const { oldest, newest } = SUPPORTED_KUBERNETES;
+  const tooNew = atLeast(v, newest.major, newest.minor + 1);
+  if (!atLeast(v, oldest.major, oldest.minor) || tooNew) {
+    throw new Error(
+      `${what}: "${text}" is outside the supported Kubernetes versions v${oldest.major}.${oldest.minor} to v${newest.major}.${newest.minor}; ` +
+        `give the cluster's real version (e.g. "v1.31.5+rke2r1")${tooNew ? ", or upgrade rancher-audit to a release that knows it" : ""}`,
+    );
+  }
+  return v;
+}
+
 /** True when version a is at least major.minor. */
 export function atLeast(v: KubernetesVersion, major: number, minor: number): boolean {
   return v.major > major || (v.major === major && v.minor >= minor);

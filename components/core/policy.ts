@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import {
   analyzePolicy,
   composePolicy,
+  isDroppedIssue,
   isPresetName,
   PolicyError,
   PRESET_NAMES,
@@ -151,6 +152,9 @@ function resolveUncached(
       // Name the argument the issues are about (prependRules, omitStages, ...) when they agree.
       const roots = new Set(e.issues.map((i) => i.path.split(/[.[]/)[0]).filter((r) => r !== ""));
       const at = roots.size === 1 ? `${prefix}${[...roots][0]}` : where;
+      if (e.issues.every(isDroppedIssue)) {
+        throw new AuditConfigError(at, msg`the audit policy has keys kube-apiserver would ignore (it loads the policy with a warning, as if they were not there); fix or remove them:\n${{ issues: e.issues }}`, { namer });
+      }
       throw new AuditConfigError(at, msg`the audit policy is not valid; kube-apiserver would refuse to start with it:\n${{ issues: e.issues }}`, { namer });
     }
     if (e instanceof AuditConfigError) throw e;

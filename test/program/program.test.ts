@@ -172,7 +172,7 @@ describe("program: parseStackConfig", () => {
     ],
     ["a bad PSACT template", { clusters: [{ name: "a", kubernetesVersion: "v1.31.5+rke2r1", podSecurityAdmissionTemplate: 3 }] }, "clusters[0].podSecurityAdmissionTemplate", /non-empty string/],
     ["bad labels", { clusters: [{ name: "a", kubernetesVersion: "v1.31.5+rke2r1", labels: ["x"] }] }, "clusters[0].labels", /map of string labels/],
-    ["a missing policy file", minimal({ policyFile: "examples/policies/missing.yaml" }), "policyFile", /cannot read.*ENOENT/],
+    ["a missing policy file", minimal({ policyFile: "examples/policies/missing.yaml" }), "policyFile", /cannot read.*no such file/],
     ["an absolute policy file", minimal({ policyFile: "/etc/passwd" }), "policyFile", /relative to its directory/],
     ["a policy file outside the project", minimal({ policyFile: "../outside.yaml" }), "policyFile", /inside the project/],
   ];

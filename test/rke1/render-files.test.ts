@@ -23,8 +23,8 @@ describe("render rke1 (CLI target)", () => {
   it("--preset: cluster-audit.yml and rancher-cluster-audit.yaml, the renderer's bytes", () => {
     const r = renderRke1AuditLog({ preset: "cis" });
     assert.deepEqual(renderRke1Files(opts({ preset: "cis" })), [
-      { path: "cluster-audit.yml", content: r.clusterYml, mode: 0o644 },
-      { path: "rancher-cluster-audit.yaml", content: r.rancherClusterYaml, mode: 0o644 },
+      { path: "cluster-audit.yml", content: r.clusterYml, mode: 0o600 },
+      { path: "rancher-cluster-audit.yaml", content: r.rancherClusterYaml, mode: 0o600 },
     ]);
   });
 
