@@ -7,6 +7,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { buildStack, ConfigError, parseStackConfig, planStack, PROJECT, SecretConfigValue, SHIPPING_FIELDS } from "../../program";
@@ -221,6 +222,35 @@ describe("program: buildStack with shipping (mocks)", () => {
     const holders = rs.filter((r) => JSON.stringify(unwrap(r.inputs)).includes(PASSWORD));
     assert.deepEqual(holders.map((r) => r.name).sort(), ["a-1-shipping-secret-loki", "b-1-shipping-secret-loki"]);
     for (const r of holders) assert.ok(isSecret(r.inputs.stringData), `${r.name}: stringData is secret`);
+  });
+
+  it("index.ts takes a decrypted password only under a key Pulumi marks secret", async () => {
+    const load = createRequire(__filename);
+    const entry = load.resolve("../../index");
+    const config = {
+      [`${PROJECT}:clusters`]: JSON.stringify(clusters.slice(0, 1)),
+      [`${PROJECT}:shipping`]: JSON.stringify({ sinks: { loki: loki({ password: PASSWORD }) } }),
+    };
+    const run = async (secretKeys: string[]) => {
+      created = [];
+      await pulumi.runtime.setMocks(mocks, PROJECT, "test", false);
+      pulumi.runtime.setAllConfig(config, secretKeys);
+      delete load.cache[entry];
+      return load(entry) as { shipping: Record<string, { logPath: pulumi.Output<string> }> };
+    };
+    try {
+      await assert.rejects(run([]), (e: Error) => /shipping\.sinks\.loki\.password: is in clear/.test(e.message) && !e.message.includes(PASSWORD));
+      assert.deepEqual(created, [], "nothing registered");
+      const program = await run([`${PROJECT}:shipping`]);
+      assert.equal(await promiseOf(program.shipping["a-1"].logPath), "/var/lib/rancher/rke2/server/logs/audit.log");
+      for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+      const secret = (created as pulumi.runtime.MockResourceArgs[]).find((r) => r.name === "a-1-shipping-secret-loki")!;
+      assert.ok(isSecret(secret.inputs.stringData));
+      assert.equal((unwrap(secret.inputs.stringData) as Json).password, PASSWORD);
+    } finally {
+      pulumi.runtime.setAllConfig({}, []);
+      delete load.cache[entry];
+    }
   });
 
   it("a wrong shipping value registers nothing", async () => {
