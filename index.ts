@@ -21,3 +21,5 @@ const outputs = stackOutputs(buildStack(config));
 export const clusters = outputs.clusters;
 /** Per cluster: the delivered audit policy as plain text, so `pulumi preview --diff` shows policy changes. */
 export const policies = outputs.policies;
+/** Per shipped cluster: the collector, the exact file it reads on control-plane nodes, the sink names. */
+export const shipping = outputs.shipping;

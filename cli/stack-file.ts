@@ -92,7 +92,9 @@ export function loadStackFile(projectDir: string, stack: string, project: string
   const values: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(all)) {
     if (key.startsWith(`${project}:`)) {
-      if (!options.allowSecure && value !== null && typeof value === "object" && "secure" in (value as object)) {
+      // Only credentials may be secret, as `secure:` values below rancher-audit:shipping: the
+      // parser reads them as present but unknown (plan cannot decrypt) and never prints them.
+      if (!options.allowSecure && value !== null && typeof value === "object" && "secure" in (value as object) && key !== `${project}:shipping`) {
         throw new CliError(`${file}: ${key} is an encrypted value; plan runs without credentials, so project settings must be plain`);
       }
       values[key.slice(project.length + 1)] = value;

@@ -5,9 +5,11 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AuditedCluster, AuditPolicySource, type RestartScope } from "../components/rancher";
+import { AuditLogShipping } from "../components/shipping";
 import { parseStackFileConfig, type StackConfig } from "./config";
 import { ConfigError, PROJECT } from "./errors";
 import { auditArgsFor, groupMembers, planStack, policySpecFor, sourceArgsFor } from "./plan";
+import { offlineSecretText, shippedClusters, shippingArgsFrom } from "./shipping-config";
 
 /** Options of buildStack: explicit providers and a parent resource. */
 export interface BuildOptions {
@@ -16,10 +18,12 @@ export interface BuildOptions {
   parent?: pulumi.Resource;
 }
 
-/** The resources buildStack registered: the clusters and the shared policy sources, by name. */
+/** The resources buildStack registered: the clusters, the shared policy sources and the log shipping, by cluster or group name. */
 export interface BuiltStack {
   clusters: Record<string, AuditedCluster>;
   sources: Record<string, AuditPolicySource>;
+  /** One AuditLogShipping per shipped cluster (empty when shipping is off). */
+  shipping: Record<string, AuditLogShipping>;
 }
 
 /** Registers the policy sources and clusters of a parsed config. */
@@ -56,7 +60,24 @@ export function buildStack(config: StackConfig, opts: BuildOptions = {}): BuiltS
       common,
     );
   }
-  return { clusters, sources };
+  return { clusters, sources, shipping: buildShipping(config, clusters, common) };
+}
+
+/**
+ * One AuditLogShipping per shipped cluster, named `<cluster>-shipping`, reading the log its
+ * AuditedCluster writes (path, format, distribution from the settings that built its flags). It
+ * reaches the downstream cluster through rancher2.ClusterSync, so it depends on nothing in the
+ * ClusterV2's inputs: turning shipping on, off or changing a sink leaves the ClusterV2 alone.
+ * Credentials become Pulumi secrets; offline (`plan`) they are a text naming the key.
+ */
+export function buildShipping(config: StackConfig, clusters: Record<string, AuditedCluster>, opts: pulumi.ComponentResourceOptions = {}): Record<string, AuditLogShipping> {
+  const shipping: Record<string, AuditLogShipping> = {};
+  if (!config.shipping) return shipping;
+  const args = shippingArgsFrom(config.shipping, (secret) => pulumi.secret(secret.value ?? offlineSecretText(secret.key)));
+  for (const c of shippedClusters(config.clusters, config.shipping)) {
+    shipping[c.name] = new AuditLogShipping(`${c.name}-shipping`, { cluster: clusters[c.name], ...args }, opts);
+  }
+  return shipping;
 }
 
 /** The stack outputs of one cluster. */
@@ -68,8 +89,15 @@ export interface ClusterOutputs {
   restartScope: pulumi.Output<RestartScope>;
 }
 
-/** The stack outputs: per cluster ids, policy object, hash, flags, restart scope; the policies as plain text. */
-export function stackOutputs(built: BuiltStack): { clusters: Record<string, ClusterOutputs>; policies: Record<string, pulumi.Output<string | undefined>> } {
+/** The stack outputs of one shipped cluster: the collector and the exact file it reads. */
+export interface ShippingOutputs {
+  collector: pulumi.Output<string>;
+  logPath: pulumi.Output<string>;
+  sinkNames: pulumi.Output<string[]>;
+}
+
+/** The stack outputs: per cluster ids, policy object, hash, flags, restart scope; the policies as plain text; per shipped cluster what is shipped. */
+export function stackOutputs(built: BuiltStack): { clusters: Record<string, ClusterOutputs>; policies: Record<string, pulumi.Output<string | undefined>>; shipping: Record<string, ShippingOutputs> } {
   const clusters: Record<string, ClusterOutputs> = {};
   const policies: Record<string, pulumi.Output<string | undefined>> = {};
   for (const [name, c] of Object.entries(built.clusters)) {
@@ -82,7 +110,20 @@ export function stackOutputs(built: BuiltStack): { clusters: Record<string, Clus
     };
     policies[name] = c.policyYaml;
   }
-  return { clusters, policies };
+  const shipping: Record<string, ShippingOutputs> = {};
+  for (const [name, s] of Object.entries(built.shipping ?? {})) shipping[name] = { collector: s.collector, logPath: s.logPath, sinkNames: s.sinkNames };
+  return { clusters, policies, shipping };
+}
+
+/**
+ * The project's keys Pulumi marks secret (a `secure:` value at or below them). Read through the SDK's
+ * `isConfigSecret` (exported but internal); when an SDK lacks it, no key counts as secret, so a
+ * credential in the config is refused rather than trusted.
+ */
+export function projectSecretKeys(): string[] {
+  const isSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
+  if (typeof isSecret !== "function") return [];
+  return Object.keys(pulumi.runtime.allConfig()).filter((k) => k.startsWith(`${PROJECT}:`) && isSecret(k)).map((k) => k.slice(PROJECT.length + 1));
 }
 
 /** The project's config values as Pulumi gives them to the program (text; structured values as JSON), keys without the prefix. */
@@ -102,7 +143,7 @@ export function readProjectConfig(): Record<string, unknown> {
  */
 export function loadStackConfig(projectDir: string): StackConfig {
   try {
-    return parseStackFileConfig(pulumi.runtime.allConfig(), { projectDir });
+    return parseStackFileConfig(pulumi.runtime.allConfig(), { projectDir, secretKeys: projectSecretKeys() });
   } catch (e) {
     if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
     throw e;

@@ -18,9 +18,10 @@ import { AUDIT_SETTINGS, settingSpec, type SettingKey } from "../components/core
 import { ConfigError, ConfigProblems, PROJECT } from "./errors";
 import { projectValues } from "./namespaces";
 import { planStack } from "./plan";
+import { readShipping, type ShippingConfig } from "./shipping-config";
 
 /** The type of a stack config key, as Pulumi.yaml declares it. */
-export type ConfigType = "string" | "integer" | "boolean" | "array";
+export type ConfigType = "string" | "integer" | "boolean" | "array" | "object";
 
 /** A stack config key: type, default, description and whether Pulumi.yaml declares it. */
 export interface ConfigKeySpec {
@@ -32,13 +33,14 @@ export interface ConfigKeySpec {
   declared: boolean;
 }
 
-/** Every key under `rancher-audit:`: the settings table's rows, and the clusters. Pulumi.yaml declares the same (a test checks). */
+/** Every key under `rancher-audit:`: the settings table's rows, the clusters and log shipping. Pulumi.yaml declares the typed ones (a test checks). */
 export const CONFIG_KEYS: Readonly<Record<string, ConfigKeySpec>> = {
   ...Object.fromEntries(AUDIT_SETTINGS.map((s) => [s.key, { type: s.type, default: s.default, declared: true, description: s.doc }])),
   clusters: { type: "array", declared: false, description: "The clusters: a list of { name, kubernetesVersion, group?, podSecurityAdmissionTemplate?, labels? }. Clusters with the same group share one policy object." },
+  shipping: { type: "object", declared: false, description: "Log shipping: { collector?, sinks: { <name>: { kind, url, ... } }, rancherLogging?, fluentBit? } (program/shipping-config.ts). Unset: no shipping. Credentials only as secrets on a path." },
 };
 
-const CLUSTER_KEYS = ["name", "kubernetesVersion", "group", "podSecurityAdmissionTemplate", "labels"] as const;
+const CLUSTER_KEYS = ["name", "kubernetesVersion", "group", "podSecurityAdmissionTemplate", "labels", "shipping"] as const;
 
 /** One entry of `rancher-audit:clusters`. */
 export interface ClusterConfig {
@@ -50,6 +52,8 @@ export interface ClusterConfig {
   /** `defaultPodSecurityAdmissionConfigurationTemplateName`, e.g. "rancher-restricted". */
   podSecurityAdmissionTemplate?: string;
   labels?: Record<string, string>;
+  /** false: this cluster's log is not shipped although `rancher-audit:shipping` is set. Default true. */
+  shipping?: boolean;
 }
 
 /**
@@ -64,6 +68,8 @@ export interface StackConfig extends Omit<AuditSettings, "distro" | "warnings"> 
   policyText?: string;
   fleetNamespace: string;
   clusters: ClusterConfig[];
+  /** Log shipping of every cluster not opted out; undefined: off. */
+  shipping?: ShippingConfig;
 }
 
 /** `did you mean "x"? ` (with the engine's suggestion rule), or "" when nothing is close. */
@@ -176,11 +182,15 @@ function readCluster(c: unknown, key: string, problems: ConfigProblems): Cluster
     problems.add(`${key}.group`, `must be lowercase letters, digits and "-" (it names the shared policy object), e.g. "prod"; got ${show(entry.group)}`);
   }
   if (entry.labels !== undefined) checkLabels(entry.labels, `${key}.labels`, problems);
+  if (entry.shipping !== undefined && entry.shipping !== false && entry.shipping !== "false") {
+    problems.add(`${key}.shipping`, `can only be false (this cluster's log is not shipped); remove it to ship with ${PROJECT}:shipping; got ${show(entry.shipping)}`);
+  }
   if (problems.count > before) return undefined;
   const out: ClusterConfig = { name: entry.name as string, kubernetesVersion: entry.kubernetesVersion as string };
   if (entry.group !== undefined) out.group = entry.group as string;
   if (entry.podSecurityAdmissionTemplate !== undefined) out.podSecurityAdmissionTemplate = entry.podSecurityAdmissionTemplate as string;
   if (entry.labels !== undefined) out.labels = { ...(entry.labels as Record<string, string>) };
+  if (entry.shipping !== undefined) out.shipping = false;
   return out;
 }
 
@@ -245,8 +255,17 @@ function checkCombinations(config: StackConfig, indexes: readonly number[], prob
   });
 }
 
+/**
+ * Options of the stack config parser: the project directory (policyFile is relative to it) and
+ * the keys Pulumi marks secret (`shipping` when a credential below it is a `secure:` value).
+ */
+export interface StackConfigOptions {
+  projectDir: string;
+  secretKeys?: readonly string[];
+}
+
 /** Parses our keys into `problems`: the config with defaults in place of wrong values, and the clusters without problems. */
-function collectStackConfig(values: Record<string, unknown>, options: { projectDir: string }, problems: ConfigProblems): StackConfig {
+function collectStackConfig(values: Record<string, unknown>, options: StackConfigOptions, problems: ConfigProblems): StackConfig {
   const known = Object.keys(CONFIG_KEYS);
   const v: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(values)) {
@@ -260,6 +279,13 @@ function collectStackConfig(values: Record<string, unknown>, options: { projectD
   const config = { ...settings, clusters } as StackConfig;
   if (config.policyFile !== "" && !problems.has("policyFile")) {
     config.policyText = problems.check(() => readPolicyFile(config.policyFile, options.projectDir), undefined);
+  }
+  const secretShipping = (options.secretKeys ?? []).some((k) => k === "shipping" || k === `${PROJECT}:shipping`);
+  const shipping = problems.check(() => readShipping(v.shipping, secretShipping), undefined);
+  if (shipping) {
+    if (!config.enabled) {
+      problems.add("shipping", `is set while ${PROJECT}:enabled is false: there is no audit log to ship; remove ${PROJECT}:shipping or set ${PROJECT}:enabled true`);
+    } else config.shipping = shipping;
   }
   checkCombinations(config, indexes, problems);
   // The component's own checks (policy, paths, versions), on the clusters without problems and
@@ -279,7 +305,7 @@ function collectStackConfig(values: Record<string, unknown>, options: { projectD
  * relative to `projectDir`. Throws a ConfigError naming `rancher-audit:<key>` and the fix, or a
  * ConfigErrors listing every problem when there are several.
  */
-export function parseStackConfig(values: Record<string, unknown>, options: { projectDir: string }): StackConfig {
+export function parseStackConfig(values: Record<string, unknown>, options: StackConfigOptions): StackConfig {
   if (values === null || typeof values !== "object") throw new ConfigError("", "the stack config must be a map of keys");
   const problems = new ConfigProblems();
   const config = collectStackConfig(values, options, problems);
@@ -293,7 +319,7 @@ export function parseStackConfig(values: Record<string, unknown>, options: { pro
  * other namespaces are left to their providers, except a key without a namespace or in one that
  * looks like a misspelling of ours (program/namespaces.ts), which are problems like any other.
  */
-export function parseStackFileConfig(all: Record<string, unknown>, options: { projectDir: string }): StackConfig {
+export function parseStackFileConfig(all: Record<string, unknown>, options: StackConfigOptions): StackConfig {
   if (all === null || typeof all !== "object") throw new ConfigError("", "the stack config must be a map of keys");
   const problems = new ConfigProblems();
   const values = projectValues(all, Object.keys(CONFIG_KEYS), problems);

@@ -5,13 +5,18 @@
 import { parseKubernetesVersion } from "../components/audit-policy";
 import { AUDIT_SETTINGS, settingSpec } from "../components/core/settings-table";
 import { planAudit, planPolicySource, type AuditPlan, type PlannedPolicySource } from "../components/rancher";
+import { AuditConfigError } from "../components/core/errors";
+import { planShipping, type ShippingPlan } from "../components/shipping";
 import type { StackConfig } from "./config";
-import { asConfigError, ConfigProblems } from "./errors";
+import { asConfigError, ConfigError, ConfigProblems } from "./errors";
+import { shippedClusters, shippingArgsFrom, shippingConfigKey } from "./shipping-config";
 
 /** The policy object of each group and the plan of each cluster: the pure dry run of buildStack. */
 export interface StackPlan {
   sources: Record<string, PlannedPolicySource>;
   clusters: Record<string, AuditPlan>;
+  /** The shipping plan of each shipped cluster (empty when shipping is off). */
+  shipping: Record<string, ShippingPlan>;
 }
 
 function compareVersions(a: string, b: string): number {
@@ -115,6 +120,31 @@ function planStackUncached(config: StackConfig, problems?: ConfigProblems): Stac
     );
     if (plan) clusters[c.name] = plan;
   });
+  const shipping: Record<string, ShippingPlan> = {};
+  for (const c of shippedClusters(config.clusters, config.shipping)) {
+    const audit = clusters[c.name];
+    if (!audit) continue; // its problem is recorded
+    const plan = found.check(() => planClusterShipping(config, config.clusters.indexOf(c), audit), undefined);
+    if (plan) shipping[c.name] = plan;
+  }
   if (!problems) found.throwIfAny();
-  return { sources, clusters };
+  return { sources, clusters, shipping };
+}
+
+/**
+ * One cluster's shipping plan, from the same resolved settings that built its flags (what
+ * AuditLogShipping computes from the cluster's AuditedCluster). Errors name the config key.
+ */
+export function planClusterShipping(config: StackConfig, clusterIndex: number, audit: AuditPlan): ShippingPlan {
+  const shipping = config.shipping!;
+  try {
+    return planShipping({
+      source: { clusterName: audit.clusterName, distro: audit.distro, logPath: audit.settings.logPath, format: audit.settings.format },
+      sourcePath: "cluster",
+      ...shippingArgsFrom(shipping, (secret) => secret),
+    });
+  } catch (e) {
+    if (!(e instanceof AuditConfigError)) throw e;
+    throw new ConfigError(shippingConfigKey(e.path, shipping, clusterIndex), e.parts);
+  }
 }

@@ -18,7 +18,7 @@ export const spec: CommandSpec = {
   summary: "run the Pulumi program offline for a stack and show what it would hand the providers",
   usage: ["plan --stack <env> [--out DIR] [--diff <env | plan.json>] [--json] [--project-dir DIR]"],
   description: [
-    "Loads stacks/Pulumi.<env>.yaml, checks its rancher-audit:* settings exactly as the program does, and runs the program's own buildStack under Pulumi's mock monitor (no Pulumi CLI, Rancher server or credentials). Prints the resources with their inputs (Secret data in clear: the audit policy is not secret), the delivered policy, the kube-apiserver flags, which machines a change restarts, and the safety findings.",
+    "Loads stacks/Pulumi.<env>.yaml, checks its rancher-audit:* settings exactly as the program does, and runs the program's own buildStack under Pulumi's mock monitor (no Pulumi CLI, Rancher server or credentials). Prints the resources with their inputs (Secret data in clear: the audit policy is not secret; sink credentials never), the delivered policy, the kube-apiserver flags, which machines a change restarts, what each log-shipping collector reads and where it sends it, and the safety findings.",
     "--out DIR writes plan.json (the recorded inputs, keys sorted, for diffs and review) and one manifest per resource (<Kind>-<name>.yaml).",
     "--diff compares with another stack (--diff prod) or a saved plan.json (--diff out/plan.json): policy rules, flags, restart scope and resources.",
   ],

@@ -7,8 +7,9 @@
  */
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { buildStack, PROJECT, stackOutputs, type StackConfig } from "../../program";
+import { buildStack, PROJECT, SecretConfigValue, stackOutputs, type BuiltStack, type StackConfig } from "../../program";
 import type { RestartScope } from "../../components/rancher";
+import { describeShipping, type ShippingSummary } from "../../components/shipping";
 import { sortKeysDeep } from "../../components/audit-policy";
 
 /** Pulumi's secret signature key, and the value marking a secret, in serialized property values. */
@@ -40,6 +41,8 @@ export interface PlannedCluster {
   kubernetesVersion: string;
   /** Warnings the component logged for this cluster. */
   warnings: string[];
+  /** What the cluster's AuditLogShipping reads and sends where (absent when its log is not shipped). */
+  shipping?: ShippingSummary;
 }
 
 export interface Plan {
@@ -97,6 +100,24 @@ export function secretPaths(v: unknown, at = ""): string[] {
   if (Array.isArray(v)) return v.flatMap((x, i) => secretPaths(x, `${at}[${i}]`));
   if (v !== null && typeof v === "object") return Object.entries(v).flatMap(([k, x]) => secretPaths(x, at ? `${at}.${k}` : k));
   return [];
+}
+
+/** The decrypted credentials of a config (none offline, where `secure:` values stay unknown). */
+export function credentialTexts(config: StackConfig): string[] {
+  const texts = new Set<string>();
+  for (const sink of config.shipping?.sinks ?? []) {
+    for (const v of [sink.username, sink.password]) if (v instanceof SecretConfigValue && v.value) texts.add(v.value);
+  }
+  return [...texts].sort((a, b) => b.length - a.length);
+}
+
+/** Every occurrence of a credential replaced by "[secret]": a plan never holds one, even when given decrypted config. */
+export function maskCredentials(v: unknown, texts: readonly string[]): unknown {
+  if (texts.length === 0) return v;
+  if (typeof v === "string") return texts.reduce((t, secret) => t.split(secret).join("[secret]"), v);
+  if (Array.isArray(v)) return v.map((x) => maskCredentials(x, texts));
+  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, maskCredentials(x, texts)]));
+  return v;
 }
 
 /** Keys sorted at every level (the engine's sortKeysDeep): plan.json and manifests are stable. */
@@ -255,6 +276,11 @@ export function recordingMocks(recorded: RecordedRegistration[]): pulumi.runtime
   };
 }
 
+/** The cluster's shipping summary, when its log is shipped. */
+function shippingOf(shipping: BuiltStack["shipping"][string] | undefined): { shipping?: ShippingSummary } {
+  return shipping ? { shipping: describeShipping(shipping.plan, shipping.kubernetesProvider !== undefined) } : {};
+}
+
 async function collect(config: StackConfig, options: CollectOptions): Promise<Plan> {
   const project = options.project ?? PROJECT;
   const timeoutMs = options.timeoutMs ?? 120_000;
@@ -265,10 +291,14 @@ async function collect(config: StackConfig, options: CollectOptions): Promise<Pl
     const outputs = stackOutputs(built);
     const clusters: PlannedCluster[] = [];
     for (const c of config.clusters) {
-      clusters.push(await plannedCluster(c.name, { ...outputs.clusters[c.name], policyYaml: outputs.policies[c.name] }, c.kubernetesVersion, built.clusters[c.name].plan.warnings, timeoutMs));
+      const planned = await plannedCluster(c.name, { ...outputs.clusters[c.name], policyYaml: outputs.policies[c.name] }, c.kubernetesVersion, built.clusters[c.name].plan.warnings, timeoutMs);
+      clusters.push({ ...planned, ...shippingOf(built.shipping[c.name]) });
     }
     await settle(() => recorded.length);
-    return assemblePlan(project, options.stack, inferParents(recorded), clusters, logged);
+    // Credentials decrypted into the config (never offline, but a test may give them) are masked.
+    const credentials = credentialTexts(config);
+    const resources = inferParents(recorded).map((r) => ({ ...r, inputs: maskCredentials(r.inputs, credentials) as Record<string, unknown> }));
+    return assemblePlan(project, options.stack, resources, clusters, logged);
   });
 }
 

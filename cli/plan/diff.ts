@@ -7,6 +7,7 @@ import { decodePolicy, type Policy } from "../../components/audit-policy";
 import type { Style } from "../io";
 import { renderRule } from "../policy-source";
 import { unwrapSecrets, type Plan, type PlannedCluster } from "./collect";
+import { shippingDiff } from "./shipping";
 
 /** Longest common subsequence alignment of two lists: "=" kept, "-" only in a, "+" only in b. */
 export function align<T>(a: readonly T[], b: readonly T[], eq: (x: T, y: T) => boolean = (x, y) => x === y): { op: "=" | "-" | "+"; a?: number; b?: number }[] {
@@ -199,6 +200,8 @@ export function renderDiff(before: Plan, after: Plan, beforeLabel: string, after
       out.push(`  restart scope itself changes: ${p.before.restartScope.roles.join(", ") || "none"} → ${p.after.restartScope.roles.join(", ") || "none"}`);
     }
   }
+
+  out.push(...shippingDiff(before, after, pairs, s));
 
   out.push("", s.bold("== Resources =="));
   const key = (r: { type: string; name: string }) => `${r.type} ${r.name}`;

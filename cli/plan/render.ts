@@ -9,6 +9,7 @@ import { writeOutputFiles, type OutputFile } from "../output";
 import { findingWarning } from "../../components/core/policy";
 import { checkSource, findingLine, formatFinding, type CheckResult } from "../commands/check";
 import { ownResources, secretPaths, sortKeys, unwrapSecrets, type Plan, type PlannedCluster, type PlannedResource } from "./collect";
+import { renderShippingSection } from "./shipping";
 
 export function yamlOf(value: unknown): string {
   return toYaml(value, { lineWidth: 0, minContentWidth: 0, blockQuote: "literal", aliasDuplicateObjects: false, sortMapEntries: false });
@@ -81,6 +82,16 @@ function grouped<T>(clusters: PlannedCluster[], value: (c: PlannedCluster) => T)
   return [...out.values()];
 }
 
+/** A Secret of log shipping: holds sink credentials, which the offline plan never has. */
+function isCredentialSecret(r: PlannedResource): boolean {
+  const labels = ((r.inputs.metadata ?? {}) as { labels?: Record<string, string> }).labels ?? {};
+  return r.type === "kubernetes:core/v1:Secret" && labels["app.kubernetes.io/part-of"] === "rancher-audit" && !("rancher-audit.io/policy-sha256" in (((r.inputs.metadata ?? {}) as { annotations?: Record<string, string> }).annotations ?? {}));
+}
+
+function secretNote(r: PlannedResource): string {
+  return isCredentialSecret(r) ? "hold sink credentials: secure: stack values are not decrypted offline, only named" : "shown in clear: the audit policy is not secret";
+}
+
 function resourceLine(r: PlannedResource, s: Style): string {
   return `${s.dim(r.type)} ${s.bold(r.name)}`;
 }
@@ -105,7 +116,7 @@ export function renderPlanText(plan: Plan, policies: PlanPolicy[], s: Style, sou
     lines.push(`${pad}${resourceLine(r, s)}`);
     if (r.custom && own.has(r.name)) {
       const secrets = secretPaths(r.inputs);
-      if (secrets.length > 0) lines.push(`${pad}    ${s.dim(`# secret inputs (${secrets.join(", ")}) shown in clear: the audit policy is not secret`)}`);
+      if (secrets.length > 0) lines.push(`${pad}    ${s.dim(`# secret inputs (${secrets.join(", ")}) ${secretNote(r)}`)}`);
       lines.push(indent(yamlOf(unwrapSecrets(r.inputs)), `${pad}    `));
     }
     for (const c of children(r.name).filter((x) => x !== r)) printResource(c, depth + 1, lines);
@@ -134,6 +145,8 @@ export function renderPlanText(plan: Plan, policies: PlanPolicy[], s: Style, sou
     out.push(`${g.clusters.join(", ")}: restarts ${s.bold(roles)} machines (${g.value.selector})`);
     out.push(indent(g.value.summary, "  "));
   }
+
+  out.push(...renderShippingSection(plan, s));
 
   out.push("", s.bold("== Findings =="));
   if (policies.length === 0) out.push("none (no policy)");
@@ -176,7 +189,8 @@ export function manifestText(r: PlannedResource, plan: Plan): string {
       : "# The inputs handed to the provider (Pulumi/Terraform field names, not a Kubernetes manifest).",
   ];
   const secrets = secretPaths(r.inputs);
-  if (secrets.length > 0) header.push(`# Marked secret by the provider SDK, shown in clear (the audit policy is not secret): ${secrets.join(", ")}`);
+  if (secrets.length > 0 && isCredentialSecret(r)) header.push(`# Marked secret: ${secrets.join(", ")}; credentials from secure: stack values, not decrypted offline (never shown)`);
+  else if (secrets.length > 0) header.push(`# Marked secret by the provider SDK, shown in clear (the audit policy is not secret): ${secrets.join(", ")}`);
   return `${header.join("\n")}\n${yamlOf(unwrapSecrets(r.inputs))}`;
 }
 
