@@ -15,3 +15,8 @@ const outputs = stackOutputs(buildStack(config));
 export const clusters = outputs.clusters;
 /** Per cluster: the delivered audit policy as plain text, so `pulumi preview --diff` shows policy changes. */
 export const policies = outputs.policies;
+/**
+ * Per cluster, when rancher-audit:alerts is on: the sink, the rule names, the alerts the policy keeps from
+ * firing, and for Elasticsearch/OpenSearch sinks the rule files to load (the program cannot load them there).
+ */
+export const alerts = outputs.alerts;

@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AuditedCluster, AuditPolicySource, type RestartScope } from "../components/rancher";
+import { alertsOutput, type BuiltClusterAlerts } from "./alerts";
 import type { StackConfig } from "./config";
 import { PROJECT } from "./errors";
 import { auditArgsFor, groupMembers, planStack, policySpecFor, sourceArgsFor } from "./plan";
@@ -20,6 +21,8 @@ export interface BuildOptions {
 export interface BuiltStack {
   clusters: Record<string, AuditedCluster>;
   sources: Record<string, AuditPolicySource>;
+  /** Per cluster, when `rancher-audit:alerts` is on: what buildClusterAlerts (program/alerts.ts) deployed or exports, next to the cluster's AuditLogShipping. */
+  alerts: Record<string, BuiltClusterAlerts>;
 }
 
 /** Registers the policy sources and clusters of a parsed config. */
@@ -56,7 +59,10 @@ export function buildStack(config: StackConfig, opts: BuildOptions = {}): BuiltS
       common,
     );
   }
-  return { clusters, sources };
+  // Alerts are built next to each cluster's AuditLogShipping (they deploy through its provider):
+  // alerts[name] = buildClusterAlerts(config.alerts, clusters[name], shipping) where shipping is built.
+  const alerts: Record<string, BuiltClusterAlerts> = {};
+  return { clusters, sources, alerts };
 }
 
 /** The stack outputs of one cluster. */
@@ -68,8 +74,12 @@ export interface ClusterOutputs {
   restartScope: pulumi.Output<RestartScope>;
 }
 
-/** The stack outputs: per cluster ids, policy object, hash, flags, restart scope; the policies as plain text. */
-export function stackOutputs(built: BuiltStack): { clusters: Record<string, ClusterOutputs>; policies: Record<string, pulumi.Output<string | undefined>> } {
+/** The stack outputs: per cluster ids, policy object, hash, flags, restart scope; the policies as plain text; the alerts. */
+export function stackOutputs(built: BuiltStack): {
+  clusters: Record<string, ClusterOutputs>;
+  policies: Record<string, pulumi.Output<string | undefined>>;
+  alerts: Record<string, ReturnType<typeof alertsOutput>>;
+} {
   const clusters: Record<string, ClusterOutputs> = {};
   const policies: Record<string, pulumi.Output<string | undefined>> = {};
   for (const [name, c] of Object.entries(built.clusters)) {
@@ -82,7 +92,8 @@ export function stackOutputs(built: BuiltStack): { clusters: Record<string, Clus
     };
     policies[name] = c.policyYaml;
   }
-  return { clusters, policies };
+  const alerts = Object.fromEntries(Object.entries(built.alerts).map(([name, a]) => [name, alertsOutput(a)]));
+  return { clusters, policies, alerts };
 }
 
 /** The project's config values as Pulumi gives them to the program (strings; objects as JSON). */

@@ -10,10 +10,11 @@ import { isInside, readUserFile, UserFileError } from "../components/core/user-f
 import type { AuditSettings } from "../components/core/settings";
 import { AUDIT_SETTINGS, settingSpec, type SettingKey } from "../components/core/settings-table";
 import { ConfigError, PROJECT } from "./errors";
+import { ALERTS_DESCRIPTION, ALERTS_KEY, readStackAlerts, type StackAlerts } from "./alerts";
 import { planStack } from "./plan";
 
 /** The type of a stack config key, as Pulumi.yaml declares it. */
-export type ConfigType = "string" | "integer" | "boolean" | "array";
+export type ConfigType = "string" | "integer" | "boolean" | "array" | "object";
 
 /** A stack config key: type, default, description and whether Pulumi.yaml declares it. */
 export interface ConfigKeySpec {
@@ -29,6 +30,7 @@ export interface ConfigKeySpec {
 export const CONFIG_KEYS: Readonly<Record<string, ConfigKeySpec>> = {
   ...Object.fromEntries(AUDIT_SETTINGS.map((s) => [s.key, { type: s.type, default: s.default, declared: true, description: s.doc }])),
   clusters: { type: "array", declared: false, description: "The clusters: a list of { name, kubernetesVersion, group?, podSecurityAdmissionTemplate?, labels? }. Clusters with the same group share one policy object." },
+  [ALERTS_KEY]: { type: "object", declared: false, description: ALERTS_DESCRIPTION },
 };
 
 const CLUSTER_KEYS = ["name", "kubernetesVersion", "group", "podSecurityAdmissionTemplate", "labels"] as const;
@@ -57,6 +59,8 @@ export interface StackConfig extends Omit<AuditSettings, "distro" | "warnings"> 
   policyText?: string;
   fleetNamespace: string;
   clusters: ClusterConfig[];
+  /** `rancher-audit:alerts` with the shipping sink the rules are for; undefined when not set or off. */
+  alerts?: StackAlerts;
 }
 
 /** `did you mean "x"? ` (with the engine's suggestion rule), or "" when nothing is close. */
@@ -163,6 +167,8 @@ export function parseStackConfig(values: Record<string, unknown>, options: { pro
   const settings: Record<string, unknown> = {};
   for (const { key } of AUDIT_SETTINGS) settings[key] = readSetting(v, key);
   const config = { ...settings, clusters: readClusters(v.clusters) } as StackConfig;
+  const alerts = readStackAlerts(v, config.enabled as boolean);
+  if (alerts) config.alerts = alerts;
 
   if (config.delivery === "inline" && config.policyPath !== CONFIG_KEYS.policyPath.default) {
     throw new ConfigError("policyPath", `is not used with delivery "inline" (Rancher writes the policy to /var/lib/rancher/rke2/etc/config-files/audit-policy-file); remove it with: pulumi config rm ${PROJECT}:policyPath`);

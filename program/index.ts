@@ -6,3 +6,17 @@ export { CONFIG_KEYS, parseStackConfig, type ClusterConfig, type ConfigKeySpec, 
 export { ConfigError, configNamer, PROJECT } from "./errors";
 export { planStack, type StackPlan } from "./plan";
 export { buildStack, readProjectConfig, stackOutputs, type BuildOptions, type BuiltStack, type ClusterOutputs } from "./build";
+export {
+  ALERTS_KEY,
+  ALERTS_FIELDS,
+  alertSink,
+  buildClusterAlerts,
+  planClusterAlerts,
+  readAlertsConfig,
+  shippingSinksFromConfig,
+  type AlertsConfig,
+  type AlertSinkRef,
+  type BuiltClusterAlerts,
+  type ClusterAlertsPlan,
+  type StackAlerts,
+} from "./alerts";

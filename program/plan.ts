@@ -6,12 +6,15 @@ import { parseKubernetesVersion } from "../components/audit-policy";
 import { AUDIT_SETTINGS, settingSpec } from "../components/core/settings-table";
 import { planAudit, planPolicySource, type AuditPlan, type PlannedPolicySource } from "../components/rancher";
 import type { StackConfig } from "./config";
+import { planClusterAlerts, type ClusterAlertsPlan } from "./alerts";
 import { asConfigError } from "./errors";
 
 /** The policy object of each group and the plan of each cluster: the pure dry run of buildStack. */
 export interface StackPlan {
   sources: Record<string, PlannedPolicySource>;
   clusters: Record<string, AuditPlan>;
+  /** Per cluster, when `rancher-audit:alerts` is on: the alert rules and the can-fire findings. */
+  alerts: Record<string, ClusterAlertsPlan>;
 }
 
 function compareVersions(a: string, b: string): number {
@@ -86,5 +89,12 @@ export function planStack(config: StackConfig): StackPlan {
       }),
     );
   });
-  return { sources, clusters };
+  const alerts: Record<string, ClusterAlertsPlan> = {};
+  if (config.alerts) {
+    for (const c of config.clusters) {
+      const p = clusters[c.name];
+      if (p.policy) alerts[c.name] = planClusterAlerts(config.alerts, config.alerts.target, { clusterName: c.name, kubernetesVersion: c.kubernetesVersion, policyYaml: p.policy.yaml });
+    }
+  }
+  return { sources, clusters, alerts };
 }

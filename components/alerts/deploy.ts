@@ -51,14 +51,13 @@ export function clusterSelector(clusterName: string): string {
   return `${DEFAULT_LOKI_SELECTOR.slice(0, -1)}, cluster=${JSON.stringify(clusterName)}}`;
 }
 
-/** One line naming the alerts that cannot fire and the ways out (the strict error and the warning). */
-export function cannotFireMessage(findings: readonly Finding[], clusterName: string): string {
-  const lines = findings.map((f) => `  ${f.message}`);
-  return [
-    `${findings.length} alert(s) cannot fire with the audit policy of cluster "${clusterName}":`,
-    ...lines,
-    "Fix: log these requests at the level the alert needs (the `recommended` preset lets every alert fire), or leave the alerts out (alerts), or accept it (strict: false reports this as a warning).",
-  ].join("\n");
+/** The fix the component's messages give (the program names its own config keys instead). */
+export const CANNOT_FIRE_FIX =
+  "log these requests at the level the alert needs (the `recommended` preset lets every alert fire), or leave the alerts out (alerts), or accept it (strict: false reports this as a warning).";
+
+/** The message naming the alerts that cannot fire and the fix (the strict error and the warning). */
+export function cannotFireMessage(findings: readonly Finding[], clusterName: string, fix: string = CANNOT_FIRE_FIX): string {
+  return [`${findings.length} alert(s) cannot fire with the audit policy of cluster "${clusterName}":`, ...findings.map((f) => `  ${f.message}`), `Fix: ${fix}`].join("\n");
 }
 
 /** Checks the arguments and runs the can-fire analysis; throws AuditConfigError naming the argument. */
