@@ -185,6 +185,7 @@ function strictError(clusterName: string, findings: Finding[]): ConfigError {
       clusterName,
       `log these requests at the level the alerts need (${PROJECT}:preset recommended lets every alert fire, or fix ${PROJECT}:policyFile), or set ${PROJECT}:alerts.strict false to deploy them with a warning`,
     ),
+    { unsafeFindings: findings },
   );
 }
 

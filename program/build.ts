@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AuditedCluster, AuditPolicySource, type RestartScope } from "../components/rancher";
-import { alertsOutput, type BuiltClusterAlerts } from "./alerts";
+import { alertsOutput, type BuiltClusterAlerts, type ClusterAlertsPlan } from "./alerts";
 import type { StackConfig } from "./config";
 import { PROJECT } from "./errors";
 import { auditArgsFor, groupMembers, planStack, policySpecFor, sourceArgsFor } from "./plan";
@@ -23,11 +23,13 @@ export interface BuiltStack {
   sources: Record<string, AuditPolicySource>;
   /** Per cluster, when `rancher-audit:alerts` is on: what buildClusterAlerts (program/alerts.ts) deployed or exports, next to the cluster's AuditLogShipping. */
   alerts: Record<string, BuiltClusterAlerts>;
+  /** Per cluster, when `rancher-audit:alerts` is on: the alert plan (rules, can-fire findings), as planStack made it. */
+  alertPlans: Record<string, ClusterAlertsPlan>;
 }
 
 /** Registers the policy sources and clusters of a parsed config. */
 export function buildStack(config: StackConfig, opts: BuildOptions = {}): BuiltStack {
-  planStack(config); // validates again: buildStack may be given a hand-made config
+  const planned = planStack(config); // validates again: buildStack may be given a hand-made config
   const common: pulumi.ComponentResourceOptions = {};
   if (opts.providers) common.providers = opts.providers;
   if (opts.parent) common.parent = opts.parent;
@@ -62,7 +64,7 @@ export function buildStack(config: StackConfig, opts: BuildOptions = {}): BuiltS
   // Alerts are built next to each cluster's AuditLogShipping (they deploy through its provider):
   // alerts[name] = buildClusterAlerts(config.alerts, clusters[name], shipping) where shipping is built.
   const alerts: Record<string, BuiltClusterAlerts> = {};
-  return { clusters, sources, alerts };
+  return { clusters, sources, alerts, alertPlans: planned.alerts };
 }
 
 /** The stack outputs of one cluster. */

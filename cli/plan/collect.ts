@@ -7,9 +7,9 @@
  */
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { buildStack, PROJECT, stackOutputs, type StackConfig } from "../../program";
+import { buildStack, PROJECT, stackOutputs, type ClusterAlertsPlan, type StackConfig } from "../../program";
 import type { RestartScope } from "../../components/rancher";
-import { sortKeysDeep } from "../../components/audit-policy";
+import { sortKeysDeep, type Finding } from "../../components/audit-policy";
 
 /** Pulumi's secret signature key, and the value marking a secret, in serialized property values. */
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -42,6 +42,27 @@ export interface PlannedCluster {
   warnings: string[];
 }
 
+/** One cluster's alerts (rancher-audit:alerts): the rules for its sink and the can-fire findings. */
+export interface PlannedClusterAlerts {
+  cluster: string;
+  /** The shipping sink the rules are for, and its kind (loki, elasticsearch, opensearch). */
+  sink: string;
+  format: string;
+  /** Rule names, in table order. */
+  rules: string[];
+  /** `alert-cannot-fire` findings (severity error when strict). */
+  findings: Finding[];
+  /** Elasticsearch/OpenSearch: the rule files the program cannot load (written by `plan --out` under alerts/<cluster>/). */
+  files?: { path: string; content: string }[];
+}
+
+/** The plan's view of the alert plans of buildStack. */
+export function plannedAlerts(plans: Record<string, ClusterAlertsPlan>): PlannedClusterAlerts[] {
+  return Object.entries(plans)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([cluster, p]) => ({ cluster, sink: p.sink, format: p.format as string, rules: [...p.rules], findings: p.findings.map((f) => ({ ...f })), ...(p.files ? { files: p.files.map((f) => ({ ...f })) } : {}) }));
+}
+
 export interface Plan {
   formatVersion: 1;
   project: string;
@@ -52,6 +73,8 @@ export interface Plan {
   clusters: PlannedCluster[];
   /** Other warnings the program logged. */
   warnings: string[];
+  /** Per cluster, when rancher-audit:alerts is on (absent in plans saved before alerts existed). */
+  alerts?: PlannedClusterAlerts[];
 }
 
 export interface RecordedRegistration {
@@ -220,8 +243,10 @@ async function collect(config: StackConfig, options: CollectOptions): Promise<Pl
       .map((r) => ({ ...r, inputs: sortKeys(r.inputs) as Record<string, unknown> }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
     clusters.sort((a, b) => (a.name < b.name ? -1 : 1));
-    const warnings = logged.filter((w) => !clusters.some((c) => c.warnings.some((x) => w.includes(x))));
-    return { formatVersion: 1, project, stack: options.stack, resources, clusters, warnings };
+    const alerts = plannedAlerts(built.alertPlans);
+    // The AuditAlerts warnings repeat the alerts' findings, which the plan lists per cluster.
+    const warnings = logged.filter((w) => !clusters.some((c) => c.warnings.some((x) => w.includes(x))) && !alerts.some((a) => a.findings.some((f) => w.includes(f.message))));
+    return { formatVersion: 1, project, stack: options.stack, resources, clusters, warnings, ...(alerts.length > 0 ? { alerts } : {}) };
   } finally {
     console.warn = originalWarn;
   }
