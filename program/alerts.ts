@@ -6,7 +6,7 @@
  * for one shipping sink (`sink`), whose kind decides what happens:
  * - Loki: an AuditAlerts component (PrometheusRule for Alloy's `loki.rules.kubernetes`, dashboard);
  * - Elasticsearch/OpenSearch: the program cannot load rules there (no provider), so the rendered
- *   rule files are a stack output (`alertRules`) and `rancher-audit plan --out` / `rancher-audit alerts` files.
+ *   rule files are a stack output (`alerts.<cluster>.files`) and `rancher-audit plan --out` / `rancher-audit alerts` files.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { AlertFormat, ALERTS, alertsCannotFire, cannotFireMessage, planAuditAlerts, renderAlertRules, type AlertsPlan, type RenderedFile } from "../components/alerts";
@@ -24,7 +24,7 @@ export const ALERTS_KEY = "alerts";
 /** The fields of `rancher-audit:alerts`, with their meaning (the key's description and docs/alerts.md derive from it). */
 export const ALERTS_FIELDS = {
   enabled: "deploy the alerts (default true when the key is set)",
-  sink: "name of the shipping sink the rules are for (rancher-audit:shipping sinks); default: the only sink. Loki: a PrometheusRule and a dashboard per cluster; Elasticsearch/OpenSearch: rule files as the stack output alertRules",
+  sink: "name of the shipping sink the rules are for (rancher-audit:shipping sinks); default: the only sink. Loki: a PrometheusRule and a dashboard per cluster; Elasticsearch/OpenSearch: rule files in the stack output alerts.<cluster>.files",
   strict: "an alert the cluster's policy keeps from firing fails the preview (default false: a warning)",
   dashboard: "deploy the Grafana dashboard ConfigMap with the Loki rules (default true)",
   namespace: "namespace of the PrometheusRule (default cattle-monitoring-system)",
