@@ -16,6 +16,7 @@
 import { createHash } from "node:crypto";
 import * as os from "node:os";
 import * as path from "node:path";
+import { StepProgress } from "../cli/status";
 import type { BenchSuite } from "./suite";
 import { childMain, fmt, runChild } from "./suite";
 
@@ -155,12 +156,16 @@ async function child(variant: Variant, n: number): Promise<ChildResult> {
 /** Runs per figure; the median (by program time) is reported, since one run on 2 CPUs is noisy. */
 const REPEATS = 3;
 
-function medianRun(variant: Variant, n: number): ChildResult {
-  const runs = Array.from({ length: REPEATS }, () => runPlanChild(variant, n)).sort((a, b) => a.programMs - b.programMs);
+function medianRun(variant: Variant, n: number, progress: StepProgress): ChildResult {
+  const runs = Array.from({ length: REPEATS }, (_, i) => {
+    progress.step(`${variant}, ${n} cluster(s), run ${i + 1} of ${REPEATS}`);
+    return runPlanChild(variant, n);
+  }).sort((a, b) => a.programMs - b.programMs);
   return runs[Math.floor(runs.length / 2)];
 }
 
 function runPlanChild(variant: Variant, n: number): ChildResult {
+  // runChild blocks the event loop, so the status line is redrawn between runs only.
   return runChild<ChildResult>(__filename, [variant, String(n)], { BENCH_CHILD_STARTED: String(Date.now()) });
 }
 
@@ -169,9 +174,12 @@ export const suite: BenchSuite = {
   title: "Plan: AuditedCluster component vs a hand-written program",
   async run() {
     const results: Record<Variant, ChildResult[]> = { component: [], raw: [], grouped: [] };
+    // A run costs about its clusters plus ~100 clusters' worth of Node start-up and module loading.
+    const progress = new StepProgress(process.stderr, SIZES.flatMap((n) => VARIANTS.flatMap(() => Array<number>(REPEATS).fill(n + 100))));
     for (const n of SIZES) {
       for (const v of VARIANTS) {
-        const r = medianRun(v, n);
+        const r = medianRun(v, n, progress);
+        progress.stop();
         results[v].push(r);
         console.log(`  ${v} ${n}: ${fmt(r.programMs)} ms, ${fmt(r.peakRssMiB)} MiB`);
       }

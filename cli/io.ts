@@ -13,9 +13,15 @@ export interface Io {
   env: Record<string, string | undefined>;
 }
 
-/** The real process streams. */
+/**
+ * The real process streams. Relative paths resolve against the directory the user is in: the
+ * process's own, or under `npm run cli` (which runs scripts in the package root) the directory npm
+ * was started in (INIT_CWD).
+ */
 export function processIo(): Io {
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, cwd: process.cwd(), env: process.env };
+  const underNpmScript = process.env.npm_lifecycle_event === "cli" && process.env.INIT_CWD !== undefined;
+  const cwd = underNpmScript ? (process.env.INIT_CWD as string) : process.cwd();
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, cwd, env: process.env };
 }
 
 export function isTty(stream: Writable): boolean {

@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
 import * as zlib from "node:zlib";
+import { shownPath } from "./paths";
 import { CliError } from "./args";
 import type { Io } from "./io";
 
@@ -242,9 +243,9 @@ export async function openLines(spec: string, io: Io, what = "--events", options
       st = fs.statSync(file);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      throw new CliError(`${what}: cannot read ${spec}: ${err.code === "ENOENT" ? "no such file" : err.message}`);
+      throw new CliError(`${what}: cannot read ${shownPath(spec, file)}: ${err.code === "ENOENT" ? "no such file" : err.message}`);
     }
-    if (st.isDirectory()) throw new CliError(`${what}: ${spec} is a directory; give a JSON-lines audit log file`);
+    if (st.isDirectory()) throw new CliError(`${what}: ${shownPath(spec, file)} is a directory; give a JSON-lines audit log file`);
     size = st.size;
     label = spec;
     const fsStream = fs.createReadStream(file, { highWaterMark: 1 << 20 });

@@ -19,6 +19,14 @@ export function packageVersion(): string {
   return (JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { version?: string }).version ?? "unknown";
 }
 
+/**
+ * A path as the user wrote it, with the absolute path it was resolved to (against the current
+ * directory) when they differ: `audit.log (/home/me/audit.log)`, for messages about that file.
+ */
+export function shownPath(spec: string, resolved: string): string {
+  return spec === resolved ? resolved : `${spec} (${resolved})`;
+}
+
 /** The nearest directory (from `start` up) holding Pulumi.yaml, else `start` itself. */
 export function findProjectDir(start: string): string {
   return upwards(start, (d) => fs.existsSync(path.join(d, "Pulumi.yaml"))) ?? path.resolve(start);

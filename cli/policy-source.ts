@@ -19,6 +19,7 @@ import {
   type PolicyIssue,
 } from "../components/audit-policy";
 import { MAX_POLICY_FILE_BYTES, readUserFile, UserFileError } from "../components/core/user-file";
+import { shownPath } from "./paths";
 import { CliError } from "./args";
 import type { Io } from "./io";
 
@@ -79,7 +80,7 @@ export async function readPolicySource(spec: string, io: Io): Promise<PolicySour
     return { label: spec, text: readUserFile(spec, file) };
   } catch (e) {
     if (!(e instanceof UserFileError)) throw e;
-    throw new CliError(`cannot read policy ${spec}: ${e.reason}${e.code === "ENOENT" && !spec.includes("/") && !spec.includes(".") ? ` (for a preset write preset:${spec})` : ""}`);
+    throw new CliError(`cannot read policy ${shownPath(spec, file)}: ${e.reason}${e.code === "ENOENT" && !spec.includes("/") && !spec.includes(".") ? ` (for a preset write preset:${spec})` : ""}`);
   }
 }
 

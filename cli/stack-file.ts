@@ -2,6 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { suggest } from "../components/audit-policy";
 import { CliError } from "./args";
 
 /** A stack file as read: its path, every config key, and the project's keys. */
@@ -36,19 +37,27 @@ export function availableStacks(projectDir: string): string[] {
     .sort();
 }
 
-/** Reads `Pulumi.<stack>.yaml` from the stack config directory (the CLI's one stack-file reader, used by plan and render). Throws a CliError naming the file. */
-export function loadStackFile(projectDir: string, stack: string, project: string): StackFile {
-  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new CliError(`--stack: "${stack}" is not a stack name (letters, digits, "-", "_", ".")`);
+/**
+ * The stack file of `stack`, or a CliError naming the option it came from (`--stack`, `--diff`),
+ * the file it looked for, and the stacks there are (with a did-you-mean).
+ */
+export function stackFilePath(projectDir: string, stack: string, option = "--stack"): string {
+  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new CliError(`${option}: "${stack}" is not a stack name (letters, digits, "-", "_", ".")`);
   const dir = stackConfigDir(projectDir);
   const candidates = [`Pulumi.${stack}.yaml`, `Pulumi.${stack}.yml`].map((f) => path.join(dir, f));
   const file = candidates.find((f) => fs.existsSync(f));
-  if (!file) {
-    const known = availableStacks(projectDir);
-    throw new CliError(
-      `--stack ${stack}: no stack file ${path.relative(process.cwd(), candidates[0]) || candidates[0]}` +
-        (known.length > 0 ? `; the stacks are: ${known.join(", ")}` : "; run it in the project directory or give --project-dir"),
-    );
-  }
+  if (file) return file;
+  const known = availableStacks(projectDir);
+  const close = suggest(stack, known);
+  throw new CliError(
+    `${option} ${stack}: no stack file ${candidates[0]}` +
+      (known.length > 0 ? `; ${close ? `did you mean "${close}"? ` : ""}the stacks are: ${known.join(", ")}` : "; run it in the project directory or give --project-dir"),
+  );
+}
+
+/** Reads `Pulumi.<stack>.yaml` from the stack config directory (the CLI's one stack-file reader, used by plan and render). Throws a CliError naming the file. */
+export function loadStackFile(projectDir: string, stack: string, project: string): StackFile {
+  const file = stackFilePath(projectDir, stack);
   let doc: unknown;
   try {
     doc = parseYaml(fs.readFileSync(file, "utf8"));

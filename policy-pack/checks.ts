@@ -8,7 +8,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { CLUSTER_V2, groupByMachine, readClusterAudit, type ClusterAudit, type FileRef } from "./cluster";
 import { authorizedClusters, policyObjects, type PolicyObject } from "./objects";
-import { analyzePolicy, AuditConfigError, AUTHORIZED_ANNOTATION, CIS_RETENTION, parsePolicy, policyDigest, PolicyError } from "./shared";
+import { analyzePolicy, AuditConfigError, AUTHORIZED_ANNOTATION, CIS_RETENTION, CIS_RETENTION_SETTINGS, parsePolicy, policyDigest, PolicyError } from "./shared";
 
 type Json = Record<string, unknown>;
 
@@ -18,12 +18,8 @@ export interface Violation {
   urn?: string;
 }
 
-/** Minimum retention the retention check asks for (pack config; default the CIS minimums). */
-export interface RetentionMinimums {
-  maxAge: number;
-  maxBackup: number;
-  maxSize: number;
-}
+/** Minimum retention the retention check asks for, by setting key (pack config; default the CIS minimums). */
+export type RetentionMinimums = Readonly<Record<(typeof CIS_RETENTION_SETTINGS)[number]["key"], number>>;
 
 function readCluster(props: Json, name: string): ClusterAudit | AuditConfigError | undefined {
   try {
@@ -90,11 +86,7 @@ export function checkPolicyFileHash(props: Json, name: string): string[] {
 export function checkRetention(props: Json, name: string, minimums: RetentionMinimums = CIS_RETENTION): string[] {
   const cluster = clusterOrNothing(props, name);
   if (!cluster) return [];
-  const wanted = [
-    ["audit-log-maxage", minimums.maxAge, "days"],
-    ["audit-log-maxbackup", minimums.maxBackup, "files"],
-    ["audit-log-maxsize", minimums.maxSize, "MB"],
-  ] as const;
+  const wanted = CIS_RETENTION_SETTINGS.map((s) => [s.flag, minimums[s.key], s.unit] as const);
   return groupByMachine(cluster, (m) => {
     if (!m.flags.has("audit-policy-file") || !m.flags.has("audit-log-path")) return []; // audit off: checkAuditEnabled says so
     const low: string[] = [];
@@ -106,7 +98,7 @@ export function checkRetention(props: Json, name: string, minimums: RetentionMin
     }
     if (low.length === 0) return [];
     return [
-      `audit log retention below the minimums (maxage ${minimums.maxAge}, maxbackup ${minimums.maxBackup}, maxsize ${minimums.maxSize}; CIS Kubernetes Benchmark 1.2.17-1.2.19): ${low.join("; ")}; set them in kube-apiserver-arg`,
+      `audit log retention below the minimums (${wanted.map(([flag, min]) => `${flag.replace(/^audit-log-/, "")} ${min}`).join(", ")}; CIS Kubernetes Benchmark 1.2.17-1.2.19): ${low.join("; ")}; set them in kube-apiserver-arg`,
     ];
   });
 }

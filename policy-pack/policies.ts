@@ -21,7 +21,7 @@ import {
   type RetentionMinimums,
   type Violation,
 } from "./checks";
-import { CIS_RETENTION } from "./shared";
+import { CIS_RETENTION, CIS_RETENTION_SETTINGS } from "./shared";
 
 type ClusterCheck = (props: Record<string, unknown>, name: string, args: ResourceValidationArgs) => string[];
 
@@ -83,9 +83,9 @@ export const logRetention = clusterPolicy(
     severity: "medium",
     configSchema: {
       properties: {
-        maxAge: { type: "integer", minimum: 1, default: CIS_RETENTION.maxAge, description: "Minimum --audit-log-maxage (days)." },
-        maxBackup: { type: "integer", minimum: 1, default: CIS_RETENTION.maxBackup, description: "Minimum --audit-log-maxbackup (files)." },
-        maxSize: { type: "integer", minimum: 1, default: CIS_RETENTION.maxSize, description: "Minimum --audit-log-maxsize (MB)." },
+        ...Object.fromEntries(
+          CIS_RETENTION_SETTINGS.map((s) => [s.key, { type: "integer", minimum: 1, default: s.cisMinimum, description: `Minimum --${s.flag} (${s.unit}).` }]),
+        ),
       },
     },
   },

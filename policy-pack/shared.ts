@@ -11,6 +11,7 @@
 export { analyzePolicy, parsePolicy, PolicyError, type Finding } from "../components/audit-policy";
 export { distroOf, CONTROL_PLANE_ROLE_LABEL, type Distro } from "../components/core/distro";
 export { CIS_RETENTION } from "../components/core/settings";
+export { CIS_RETENTION_SETTINGS } from "../components/core/settings-table";
 export { AUTHORIZED_ANNOTATION } from "../components/rancher/policy-object";
 export { policyDigest } from "../components/core/policy";
 export { parseConfigYaml, stringList, type ConfigMap } from "../components/core/config-yaml";

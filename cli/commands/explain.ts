@@ -23,8 +23,8 @@ export const spec: CommandSpec = {
   name: "explain",
   summary: "show which rule of a policy decides a request, its level and the stages it leaves out",
   usage: [
-    "explain <policy.yaml | preset:NAME> --request 'verb=get resource=secrets namespace=team-a user=alice' [--json]",
-    "explain <policy.yaml | preset:NAME> --events FILE [--json]",
+    "explain <policy.yaml | preset:NAME> --request 'verb=get resource=secrets namespace=team-a user=alice' [--exact-groups] [--json] [--kubernetes-version VERSION]",
+    "explain <policy.yaml | preset:NAME> --events FILE [--exact-groups] [--json] [--kubernetes-version VERSION]",
   ],
   description: [
     `--request takes key=value pairs separated by spaces: ${REQUEST_KEYS_HELP}. A request without user= has no user info, like a failed authentication, and never matches a rule with users or userGroups.`,

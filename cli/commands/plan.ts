@@ -7,17 +7,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CliError, EXIT_FINDINGS, EXIT_OK, flag, str, type CommandSpec, parseOrHelp } from "../args";
 import { Out, type Io } from "../io";
-import { findProjectDir } from "../paths";
-import { ConfigError, parseStackConfig, PROJECT } from "../../program";
-import { collectPlan, type Plan } from "../plan/collect";
-import { renderDiff } from "../plan/diff";
-import { planJson, planPolicies, renderPlanText, writePlan } from "../plan/render";
-import { loadStackFile } from "../stack-file";
+import { findProjectDir, shownPath } from "../paths";
+import { StepProgress } from "../status";
+import type { Plan } from "../plan/collect";
+import { loadStackFile, stackFilePath } from "../stack-file";
 
 export const spec: CommandSpec = {
   name: "plan",
   summary: "run the Pulumi program offline for a stack and show what it would hand the providers",
-  usage: ["plan --stack <env> [--out DIR] [--diff <env | plan.json>] [--json]"],
+  usage: ["plan --stack <env> [--out DIR] [--diff <env | plan.json>] [--json] [--project-dir DIR]"],
   description: [
     "Loads stacks/Pulumi.<env>.yaml, checks its rancher-audit:* settings exactly as the program does, and runs the program's own buildStack under Pulumi's mock monitor (no Pulumi CLI, Rancher server or credentials). Prints the resources with their inputs (Secret data in clear: the audit policy is not secret), the delivered policy, the kube-apiserver flags, which machines a change restarts, and the safety findings.",
     "--out DIR writes plan.json (the recorded inputs, keys sorted, for diffs and review) and one manifest per resource (<Kind>-<name>.yaml).",
@@ -39,8 +37,23 @@ export const spec: CommandSpec = {
   examples: ["npm run plan -- --stack dev", "rancher-audit plan --stack prod --out out/prod", "rancher-audit plan --stack prod --diff dev", "rancher-audit plan --stack prod --diff out/prod/plan.json"],
 };
 
+/**
+ * The program, the mock engine and the plan's renderers, loaded on first use: they load
+ * @pulumi/pulumi and the provider SDKs, most of a second of CPU that `plan --help` and usage
+ * errors need not pay.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const planning = () => ({
+  ...(require("../../program") as typeof import("../../program")),
+  ...(require("../plan/collect") as typeof import("../plan/collect")),
+  ...(require("../plan/diff") as typeof import("../plan/diff")),
+  ...(require("../plan/render") as typeof import("../plan/render")),
+});
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 /** Plans a stack: stack file → parseStackConfig → buildStack under mocks. Config errors are CliErrors (exit 2). */
 export async function planStackOffline(projectDir: string, stack: string): Promise<{ plan: Plan; file: string }> {
+  const { ConfigError, parseStackConfig, PROJECT, collectPlan } = planning();
   const sf = loadStackFile(projectDir, stack, PROJECT);
   let config;
   try {
@@ -59,17 +72,17 @@ export async function planStackOffline(projectDir: string, stack: string): Promi
   }
 }
 
-function readSavedPlan(file: string): Plan {
+function readSavedPlan(spec: string, file: string): Plan {
   let data: unknown;
   try {
     data = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new CliError(`--diff ${file}: ${err.code === "ENOENT" ? "no such file" : `not a plan.json (${err.message})`}`);
+    throw new CliError(`--diff ${shownPath(spec, file)}: ${err.code === "ENOENT" ? "no such file" : `not a plan.json (${err.message})`}`);
   }
   const p = data as Partial<Plan>;
   if (p === null || typeof p !== "object" || p.formatVersion !== 1 || !Array.isArray(p.resources) || !Array.isArray(p.clusters)) {
-    throw new CliError(`--diff ${file}: not a plan.json written by 'rancher-audit plan --out' (formatVersion 1)`);
+    throw new CliError(`--diff ${shownPath(spec, file)}: not a plan.json written by 'rancher-audit plan --out' (formatVersion 1)`);
   }
   return { warnings: [], ...p } as Plan;
 }
@@ -84,7 +97,30 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const diffArg = str(args.values, "diff");
   const outDir = str(args.values, "out");
 
-  const { plan, file } = await planStackOffline(projectDir, stack);
+  // Every argument is checked before the (slow) planning prints anything: a typo in --diff is
+  // refused here, not after the whole plan.
+  const diffIsFile = diffArg !== undefined && (diffArg.endsWith(".json") || diffArg.includes("/") || diffArg.includes(path.sep));
+  const savedPlan = diffArg !== undefined && diffIsFile ? readSavedPlan(diffArg, path.resolve(io.cwd, diffArg)) : undefined;
+  if (diffArg !== undefined && !diffIsFile) stackFilePath(projectDir, diffArg, "--diff");
+  stackFilePath(projectDir, stack);
+
+  // On a terminal, stderr shows what runs while the program runs under mocks (seconds per stack).
+  const otherStack = diffArg !== undefined && !diffIsFile ? diffArg : undefined;
+  const progress = new StepProgress(io.stderr, otherStack ? [1, 1] : [1], io.env);
+  let planned;
+  let before: Plan | undefined = savedPlan;
+  try {
+    progress.step(`planning stack ${stack}: running the program under Pulumi's mocks`);
+    planned = await planStackOffline(projectDir, stack);
+    if (otherStack) {
+      progress.step(`planning stack ${otherStack} (for --diff): running the program under Pulumi's mocks`);
+      before = (await planStackOffline(projectDir, otherStack)).plan;
+    }
+  } finally {
+    progress.stop();
+  }
+  const { plan, file } = planned;
+  const { planJson, planPolicies, renderDiff, renderPlanText, writePlan } = planning();
   const policies = planPolicies(plan);
 
   if (flag(args.values, "json")) out.print(planJson(plan).trimEnd());
@@ -97,17 +133,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
 
   if (diffArg !== undefined) {
-    const isFile = diffArg.endsWith(".json") || diffArg.includes("/") || diffArg.includes(path.sep);
-    let before: Plan;
-    let label: string;
-    if (isFile) {
-      before = readSavedPlan(path.resolve(io.cwd, diffArg));
-      label = `${diffArg} (stack ${before.stack})`;
-    } else {
-      before = (await planStackOffline(projectDir, diffArg)).plan;
-      label = `stack ${diffArg}`;
-    }
-    const text = renderDiff(before, plan, label, `stack ${stack}`, out.out);
+    const label = savedPlan ? `${diffArg} (stack ${savedPlan.stack})` : `stack ${diffArg}`;
+    const text = renderDiff(before as Plan, plan, label, `stack ${stack}`, out.out);
     if (flag(args.values, "json")) out.error(text.trimEnd());
     else out.print(`\n${text.trimEnd()}`);
   }

@@ -28,8 +28,8 @@ export const spec: CommandSpec = {
   name: "render",
   summary: "write the files that enable audit logging on standalone RKE2 servers (rke2) or RKE1 clusters (rke1)",
   usage: [
-    "render rke2 (--stack ENV | --preset NAME | --policy FILE) [--policy-path P] [--log-path P] [--max-age N] [--max-backup N] [--max-size N] [--format json|legacy] [--out DIR]",
-    "render rke1 (--stack ENV | --preset NAME | --policy FILE) [--log-path P] [--max-age N] [--max-backup N] [--max-size N] [--format json|legacy] [--out DIR]",
+    "render rke2 (--stack ENV | --preset NAME | --policy FILE) [--policy-path P] [--log-path P] [--max-age N] [--max-backup N] [--max-size N] [--format json|legacy] [--kubernetes-version VERSION] [--allow-unsafe-policy] [--project-dir DIR] [--out DIR]",
+    "render rke1 (--stack ENV | --preset NAME | --policy FILE) [--log-path P] [--max-age N] [--max-backup N] [--max-size N] [--format json|legacy] [--kubernetes-version VERSION] [--allow-unsafe-policy] [--project-dir DIR] [--out DIR]",
   ],
   description: [
     ...Object.entries(TARGETS).map(([name, t]) => `${name}: ${t.describe}.`),

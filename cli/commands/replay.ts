@@ -18,7 +18,7 @@ import { ProgressBar } from "../replay/progress";
 export const spec: CommandSpec = {
   name: "replay",
   summary: "replay a real audit log through one or two policies",
-  usage: ["replay --events FILE <policy.yaml | preset:NAME> [<other policy>] [--json] [--top N]"],
+  usage: ["replay --events FILE <policy.yaml | preset:NAME> [<other policy>] [--json] [--top N] [--no-progress] [--kubernetes-version VERSION]"],
   description: [
     "Streams a kube-apiserver audit log (JSON lines; - for stdin; gzip is detected, so .gz files work) in constant memory and reports per policy: requests kept by level, the lines and estimated bytes kube-apiserver would write (each request's stages with the bodies its level would not record removed), Secret/ConfigMap/TokenReview/TokenRequest bodies it would log, and detection coverage (the detection classes of the recommended preset: requests of each class in the log, and how many the policy keeps at the level the detection needs).",
     "With two policies it also lists the request classes (verb, API group, resource/subresource, kind of caller) whose level changes, largest byte change first.",

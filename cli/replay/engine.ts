@@ -239,7 +239,7 @@ export class Replayer {
         this.result.input.stageLinesFolded++;
       }
     }
-    this.request(e, lineNo);
+    this.request(e, lineNo, text);
   }
 
   private flushOldest(): void {
@@ -252,7 +252,7 @@ export class Replayer {
   }
 
   /** Accounts one request (its final line, or the last line seen of it). */
-  private request(event: object, lineNo: number): void {
+  private request(event: object, lineNo: number, text?: string): void {
     const problem = auditEventProblem(event);
     if (problem !== undefined) {
       this.malformed(lineNo, `not an audit event (${problem})`);
@@ -269,7 +269,7 @@ export class Replayer {
       const decision = evaluateCompiled(p.compiled, req);
       decisions.push(decision);
       stats.levels[decision.level]++;
-      const vol = estimateLoggedBytes(event, decision);
+      const vol = estimateLoggedBytes(event, decision, text);
       bytes.push(vol.bytes);
       stats.loggedEvents += vol.events;
       stats.loggedBytes += vol.bytes;

@@ -1,6 +1,7 @@
 /** A one-line progress bar on stderr, only when stderr is a terminal. */
 import type { Writable } from "node:stream";
 import { bytes as formatBytes } from "../format";
+import { formatDuration } from "../status";
 
 export class ProgressBar {
   private timer: NodeJS.Timeout | undefined;
@@ -29,8 +30,8 @@ export class ProgressBar {
       const frac = Math.min(done / this.total, 1);
       const width = Math.max(10, Math.min(40, columns - 50));
       const filled = Math.round(frac * width);
-      const eta = frac > 0 ? Math.round(secs / frac - secs) : 0;
-      line = `${this.label} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}% ${formatBytes(done)}/${formatBytes(this.total)} ${rate} eta ${eta}s`;
+      const eta = frac > 0 ? secs / frac - secs : NaN;
+      line = `${this.label} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}% ${formatBytes(done)}/${formatBytes(this.total)} ${rate} eta ${formatDuration(eta)}`;
     } else {
       line = `${this.label} ${formatBytes(done)} ${rate}`;
     }

@@ -42,8 +42,16 @@ const jsonBytes = (v: unknown): number => {
   const s = JSON.stringify(v);
   return s === undefined ? 0 : utf8(s);
 };
-/** `"key":` */
-const keyBytes = (k: string): number => utf8(JSON.stringify(k)) + 1;
+/** `"key":` (cached: an event has a dozen distinct keys, met millions of times). */
+const keyCache = new Map<string, number>();
+const keyBytes = (k: string): number => {
+  let n = keyCache.get(k);
+  if (n === undefined) {
+    n = utf8(JSON.stringify(k)) + 1;
+    if (keyCache.size < 1000) keyCache.set(k, n);
+  }
+  return n;
+};
 
 const fullSize = new WeakMap<object, number>();
 const strippedSize = new WeakMap<object, number>();
@@ -108,42 +116,88 @@ interface Parts {
   responseObject: number;
 }
 
-function measure(e: Obj, level: Level, omitManagedFields: boolean): Parts {
-  let common = 0;
-  let commonFields = 0;
-  const parts: Parts = { common: 0, commonFields: 0, responseStatus: 0, annotations: 0, requestObject: 0, responseObject: 0 };
-  const rank = rankOf(level);
+/**
+ * Can `line`'s own byte length stand for JSON.stringify of what it parses to? Yes when it is
+ * compact JSON as JSON.stringify and kube-apiserver write it: no space after a separator, no \u or
+ * \/ escape (Go writes <, > and & as \u003c..., JSON.stringify does not escape them), braces at
+ * both ends. A line that fails this is measured field by field, which is always exact; a false
+ * "no" only costs time. (Not caught: numbers written in another form, such as 1.0 for 1.)
+ */
+function isCompactJson(line: string): boolean {
+  return (
+    line.charCodeAt(0) === 0x7b &&
+    line.charCodeAt(line.length - 1) === 0x7d &&
+    line.indexOf('": ') < 0 &&
+    line.indexOf(', "') < 0 &&
+    line.indexOf("\\u") < 0 &&
+    line.indexOf("\\/") < 0
+  );
+}
+
+/** Present (serialisable) fields of an object, as JSON.stringify counts them. */
+function fieldCount(e: Obj): number {
+  let n = 0;
   for (const k in e) {
     const v = e[k];
-    if (v === undefined || typeof v === "function") continue;
-    switch (k) {
-      case "level":
-      case "stage":
-        break;
-      case "requestObject":
-        if (rank >= 2) parts.requestObject = keyBytes(k) + (omitManagedFields ? bodySizeWithoutManagedFields(v) : bodySize(v));
-        break;
-      case "responseObject":
-        if (rank >= 3) parts.responseObject = keyBytes(k) + (omitManagedFields ? bodySizeWithoutManagedFields(v) : bodySize(v));
-        break;
-      case "responseStatus":
-        parts.responseStatus = keyBytes(k) + jsonBytes(v);
-        break;
-      case "annotations":
-        parts.annotations = keyBytes(k) + jsonBytes(v);
-        break;
-      default:
-        common += keyBytes(k) + jsonBytes(v);
-        commonFields++;
-    }
+    if (v !== undefined && typeof v !== "function") n++;
   }
-  parts.common = common;
-  parts.commonFields = commonFields;
+  return n;
+}
+
+/**
+ * `"key":value` of a field that is present, else 0. Together with `fieldCount` this decomposes an
+ * object's JSON: `{` + fields joined by commas + `}`.
+ */
+const fieldBytes = (k: string, v: unknown): number => (v === undefined || typeof v === "function" ? 0 : keyBytes(k) + jsonBytes(v));
+
+/**
+ * Measures an event's parts. The fields written unchanged (everything but level, stage,
+ * responseStatus, annotations and the bodies) are not serialised one by one: their total is the
+ * JSON of the event without its bodies minus the few small fields, and when the event's own line
+ * is given (replay has it) and every body it holds is kept at this level, that JSON's size comes
+ * from the line's byte length instead of a JSON.stringify (see isCompactJson).
+ */
+function measure(e: Obj, level: Level, omitManagedFields: boolean, line?: string): Parts {
+  const rank = rankOf(level);
+  const req = e.requestObject;
+  const resp = e.responseObject;
+  const hasReq = req !== undefined && typeof req !== "function";
+  const hasResp = resp !== undefined && typeof resp !== "function";
+  const parts: Parts = {
+    common: 0,
+    commonFields: 0,
+    responseStatus: fieldBytes("responseStatus", e.responseStatus),
+    annotations: fieldBytes("annotations", e.annotations),
+    requestObject: hasReq && rank >= 2 ? keyBytes("requestObject") + (omitManagedFields ? bodySizeWithoutManagedFields(req) : bodySize(req)) : 0,
+    responseObject: hasResp && rank >= 3 ? keyBytes("responseObject") + (omitManagedFields ? bodySizeWithoutManagedFields(resp) : bodySize(resp)) : 0,
+  };
+  // `{...}` of every field but the two bodies: fields joined by commas in braces.
+  const restFields = fieldCount(e) - (hasReq ? 1 : 0) - (hasResp ? 1 : 0);
+  let rest: number;
+  if (line !== undefined && (!hasReq || rank >= 2) && (!hasResp || rank >= 3) && isCompactJson(line)) {
+    rest = utf8(line);
+    if (hasReq) rest -= keyBytes("requestObject") + bodySize(req) + 1;
+    if (hasResp) rest -= keyBytes("responseObject") + bodySize(resp) + 1;
+  } else if (!hasReq && !hasResp) {
+    rest = jsonBytes(e);
+  } else {
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    const { requestObject, responseObject, ...others } = e;
+    rest = jsonBytes(others);
+  }
+  if (restFields === 0) return parts;
+  const special =
+    fieldBytes("level", e.level) + fieldBytes("stage", e.stage) + parts.responseStatus + parts.annotations;
+  const specialFields =
+    (e.level !== undefined ? 1 : 0) + (e.stage !== undefined ? 1 : 0) + (parts.responseStatus > 0 ? 1 : 0) + (parts.annotations > 0 ? 1 : 0);
+  parts.commonFields = restFields - specialFields;
+  // rest = 2 + (restFields - 1) commas + every field; common = the fields that are not special.
+  parts.common = parts.commonFields === 0 ? 0 : rest - 2 - (restFields - 1) - special;
   return parts;
 }
 
 /** Bytes of one line: `{` + fields joined by commas + `}` + newline. */
-function line(parts: Parts, level: Level, stage: string, extra: number[]): number {
+function lineBytes(parts: Parts, level: Level, stage: string, extra: number[]): number {
   let bytes = parts.common + keyBytes("level") + utf8(JSON.stringify(level)) + keyBytes("stage") + utf8(JSON.stringify(stage));
   let fields = parts.commonFields + 2;
   for (const x of extra) {
@@ -159,15 +213,16 @@ function line(parts: Parts, level: Level, stage: string, extra: number[]): numbe
  * Bytes of this one event line as it would be written under the decision: 0 at level None or when
  * the event's own stage is omitted; otherwise the event with `level` set to the decision's level,
  * `requestObject` removed below Request, `responseObject` removed below RequestResponse and
- * managedFields stripped when the decision says so, plus the newline.
+ * managedFields stripped when the decision says so, plus the newline. `line`: as for
+ * estimateLoggedBytes.
  */
-export function estimateEventBytes(event: object, decision: VolumeDecision): number {
+export function estimateEventBytes(event: object, decision: VolumeDecision, line?: string): number {
   if (decision.level === "None") return 0;
   const e = event as Obj;
   const stage = typeof e.stage === "string" ? e.stage : "ResponseComplete";
   if (decision.omitStages.includes(stage as Stage)) return 0;
-  const p = measure(e, decision.level, decision.omitManagedFields === true);
-  return line(p, decision.level, stage, [p.responseStatus, p.annotations, p.requestObject, p.responseObject]);
+  const p = measure(e, decision.level, decision.omitManagedFields === true, line);
+  return lineBytes(p, decision.level, stage, [p.responseStatus, p.annotations, p.requestObject, p.responseObject]);
 }
 
 /**
@@ -179,27 +234,28 @@ export function estimateEventBytes(event: object, decision: VolumeDecision): num
  * - ResponseComplete (Panic when the event is a Panic): everything the level allows.
  *
  * Call it once per request: on a recorded log that kept several stages, on one line per auditID
- * (for example the ResponseComplete lines).
+ * (for example the ResponseComplete lines). `line`, the JSON text the event was parsed from, is
+ * optional and only makes it faster (the result is the same for a compact line; see measure).
  */
-export function estimateLoggedBytes(event: object, decision: VolumeDecision): LoggedVolume {
+export function estimateLoggedBytes(event: object, decision: VolumeDecision, line?: string): LoggedVolume {
   if (decision.level === "None") return { events: 0, bytes: 0 };
   const e = event as Obj;
   const omitted = decision.omitStages;
-  const p = measure(e, decision.level, decision.omitManagedFields === true);
+  const p = measure(e, decision.level, decision.omitManagedFields === true, line);
   let events = 0;
   let bytes = 0;
   if (!omitted.includes("RequestReceived")) {
     events++;
-    bytes += line(p, decision.level, "RequestReceived", []);
+    bytes += lineBytes(p, decision.level, "RequestReceived", []);
   }
   if (isLongRunning(e) && !omitted.includes("ResponseStarted")) {
     events++;
-    bytes += line(p, decision.level, "ResponseStarted", [p.responseStatus, p.annotations, p.requestObject]);
+    bytes += lineBytes(p, decision.level, "ResponseStarted", [p.responseStatus, p.annotations, p.requestObject]);
   }
   const last = e.stage === "Panic" ? "Panic" : "ResponseComplete";
   if (!omitted.includes(last)) {
     events++;
-    bytes += line(p, decision.level, last, [p.responseStatus, p.annotations, p.requestObject, p.responseObject]);
+    bytes += lineBytes(p, decision.level, last, [p.responseStatus, p.annotations, p.requestObject, p.responseObject]);
   }
   return { events, bytes };
 }

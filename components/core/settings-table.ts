@@ -212,6 +212,9 @@ export function settingSpec(key: SettingKey): SettingSpec {
 /** The rows that set a kube-apiserver flag, in flag order. */
 export const FLAG_SETTINGS = AUDIT_SETTINGS.filter((s): s is Extract<(typeof AUDIT_SETTINGS)[number], { flag: string }> => "flag" in s);
 
+/** The rows with a CIS Kubernetes Benchmark minimum (the retention flags), in flag order. */
+export const CIS_RETENTION_SETTINGS = FLAG_SETTINGS.filter((s): s is Extract<(typeof FLAG_SETTINGS)[number], { cisMinimum: number }> => "cisMinimum" in s);
+
 /** The rows that apply to a target. */
 export function settingsFor(target: SettingTarget): SettingSpec[] {
   return AUDIT_SETTINGS.filter((s) => (s.targets as readonly SettingTarget[]).includes(target));

@@ -57,7 +57,7 @@ function authEntries(sink: PlannedSink): Entry[] {
 function outputSection(plan: ShippingPlan, sink: PlannedSink): string {
   const common: Entry[] = [["match", FLUENT_BIT_TAG], ["host", sink.host], ["port", String(sink.port)]];
   // Retry until the sink is back: tail pauses at mem_buf_limit and resumes from its offsets, so an
-  // outage loses nothing as long as the file is not rotated away (retention: maxBackup files).
+  // outage loses nothing as long as the file is not rotated away (the retention settings decide how long).
   const tail: Entry[] = [...tlsEntries(sink), ...authEntries(sink), ["retry_limit", "no_limits"]];
   if (sink.kind === SinkKind.Loki) {
     const labels = plan.streamLabels;

@@ -93,7 +93,7 @@ describe("cli check", () => {
   it("a missing file, an unknown preset and a bad --kubernetes-version are usage errors (exit 2)", async () => {
     const missing = await cli(["check", "no-such-policy.yaml"]);
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /cannot read policy no-such-policy\.yaml: no such file/);
+    assert.match(missing.stderr, /cannot read policy no-such-policy\.yaml \(\/\S+\/no-such-policy\.yaml\): no such file/);
     const preset = await cli(["check", "preset:nope"]);
     assert.equal(preset.code, 2);
     assert.match(preset.stderr, /unknown preset "nope"; the presets are: metadata, basic, detailed, cis, recommended/);
