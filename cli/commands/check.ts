@@ -1,5 +1,6 @@
 /**
- * `check <policy.yaml | preset:NAME> [--json]`: parse, validate and analyze a policy.
+ * `check <policy.yaml | preset:NAME> [--json] [--alerts | --strict-alerts]`: parse, validate and
+ * analyze a policy; with --alerts, also which alerts (components/alerts) it keeps from firing.
  *
  * Decision (documented in docs/cli.md):
  * - exit 2, "unusable": the text is not a policy (YAML syntax, wrong types, wrong apiVersion/kind)

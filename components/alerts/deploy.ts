@@ -4,17 +4,16 @@
  * read only this cluster's stream, and the dashboard ConfigMap). No Pulumi import: the component
  * (component.ts) only wires what this returns.
  */
-import type { Finding } from "../audit-policy";
+import { requireSupportedKubernetesVersion, type Finding } from "../audit-policy";
 import { fail, show } from "../core/errors";
 import { resolvePolicy } from "../core/policy";
-import { requireSupportedKubernetesVersion } from "../audit-policy";
 import { AlertId, isAlertId, selectAlerts } from "./catalog";
 import { alertsCannotFire } from "./coverage";
 import { dashboardConfigMap } from "./dashboard";
 import { DEFAULT_LOKI_SELECTOR } from "./logql";
 import { prometheusRuleObject } from "./render";
 
-/** What the component is given, as plain values (the component's Args minus nothing: all plain). */
+/** What AuditAlerts is given (its Args: plain values, so the analysis runs before anything is registered). */
 export interface AlertsPlanInput {
   clusterName: string;
   policy: string;
