@@ -99,8 +99,9 @@ export interface StackAlerts extends AlertsConfig {
 }
 
 /**
- * The sinks of the stack's `rancher-audit:shipping` value as alerts need them (name, kind, index,
- * dataStream of each entry of its `sinks` list); the shipping parser validates the rest.
+ * The sinks of the stack's `rancher-audit:shipping` as alerts need them (name, kind, index,
+ * dataStream): from the stack file's map `sinks: { <name>: { kind, ... } }` or the parsed list
+ * `sinks: [{ name, kind, ... }]`. The shipping parser validates the rest.
  */
 export function shippingSinksFromConfig(raw: unknown): AlertSinkRef[] {
   let value = raw;
@@ -111,7 +112,11 @@ export function shippingSinksFromConfig(raw: unknown): AlertSinkRef[] {
       return [];
     }
   }
-  const sinks = (value as { sinks?: unknown } | null | undefined)?.sinks;
+  const given = (value as { sinks?: unknown } | null | undefined)?.sinks;
+  const sinks =
+    given !== null && typeof given === "object" && !Array.isArray(given)
+      ? Object.entries(given as Record<string, unknown>).map(([name, s]) => (s !== null && typeof s === "object" ? { ...(s as object), name } : s))
+      : given;
   if (!Array.isArray(sinks)) return [];
   return sinks
     .filter((s): s is Record<string, unknown> => s !== null && typeof s === "object" && typeof s.name === "string" && Object.values(SinkKind).includes(s.kind as SinkKind))

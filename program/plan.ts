@@ -92,6 +92,8 @@ export function planStack(config: StackConfig): StackPlan {
   const alerts: Record<string, ClusterAlertsPlan> = {};
   if (config.alerts) {
     for (const c of config.clusters) {
+      // Alerts run where the log is shipped: a cluster opted out of shipping has none.
+      if ((c as { shipping?: unknown }).shipping === false) continue;
       const p = clusters[c.name];
       if (p.policy) alerts[c.name] = planClusterAlerts(config.alerts, config.alerts.target, { clusterName: c.name, kubernetesVersion: c.kubernetesVersion, policyYaml: p.policy.yaml });
     }

@@ -63,6 +63,8 @@ describe("program: rancher-audit:alerts", () => {
     configError(() => alertSink(on({ sink: "lok" }), [LOKI]), "alerts.sink", /"lok" is not a shipping sink; the sinks are "loki" \(loki\)/);
     configError(() => alertSink(on(), []), "alerts", /this stack ships none: configure rancher-audit:shipping .* or turn alerts off with rancher-audit:alerts\.enabled false/);
     assert.deepEqual(shippingSinksFromConfig(JSON.stringify({ sinks: [{ name: "loki", kind: "loki", url: "https://l" }, ES, { name: "x", kind: "kafka" }] })), [LOKI, ES]);
+    // The stack file's shape: sinks by name.
+    assert.deepEqual(shippingSinksFromConfig({ sinks: { loki: { kind: "loki", url: "https://l" }, es: { kind: "elasticsearch", index: "audit-prod" } } }), [LOKI, ES]);
   });
 
   it("parseStackConfig: alerts on need audit logging and shipping; off or absent changes nothing", () => {
