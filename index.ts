@@ -23,3 +23,8 @@ export const clusters = outputs.clusters;
 export const policies = outputs.policies;
 /** Per shipped cluster: the collector, the exact file it reads on control-plane nodes, the sink names. */
 export const shipping = outputs.shipping;
+/**
+ * Per cluster, when rancher-audit:alerts is on: the sink, the rule names, the alerts the policy keeps from
+ * firing, and for Elasticsearch/OpenSearch sinks the rule files to load (the program cannot load them there).
+ */
+export const alerts = outputs.alerts;

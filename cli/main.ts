@@ -35,6 +35,10 @@ const COMMANDS: Record<string, { summary: string; load: () => CommandModule }> =
     summary: "replay a real audit log through one or two policies: volume, leaks, detection coverage",
     load: () => require("./commands/replay") as CommandModule,
   },
+  alerts: {
+    summary: "write the alert rule files for Loki, OpenSearch or Elasticsearch; check that a policy lets them fire",
+    load: () => require("./commands/alerts") as CommandModule,
+  },
   render: {
     summary: "write the files that enable audit logging on standalone RKE2 servers (rke2) or RKE1 clusters (rke1)",
     load: () => require("./commands/render") as CommandModule,

@@ -62,3 +62,7 @@ export * from "./rke2";
 export * from "./rke1";
 // Shipping the audit log to Loki, Elasticsearch or OpenSearch (AuditLogShipping): docs/shipping.md.
 export * from "./shipping";
+// Alerts on the shipped log (AuditAlerts: Loki rules as a PrometheusRule, and the dashboard): docs/alerts.md.
+// The pure alert builders (rule files for every sink, the can-fire analysis) are `rancher-audit/alerts`.
+export { AuditAlerts, type AuditAlertsArgs } from "./alerts/component";
+export { AlertId, AlertSeverity } from "./alerts/catalog";

@@ -8,6 +8,7 @@ import { AuditedCluster, AuditPolicySource, type RestartScope } from "../compone
 import { AuditLogShipping } from "../components/shipping";
 import { parseStackFileConfig, type StackConfig } from "./config";
 import { ConfigError, PROJECT } from "./errors";
+import { alertsOutput, buildClusterAlerts, type BuiltClusterAlerts, type ClusterAlertsPlan } from "./alerts";
 import { auditArgsFor, groupMembers, planStack, policySpecFor, sourceArgsFor } from "./plan";
 import { offlineSecretText, shippedClusters, shippingArgsFrom } from "./shipping-config";
 
@@ -24,11 +25,15 @@ export interface BuiltStack {
   sources: Record<string, AuditPolicySource>;
   /** One AuditLogShipping per shipped cluster (empty when shipping is off). */
   shipping: Record<string, AuditLogShipping>;
+  /** Per cluster, when `rancher-audit:alerts` is on: what buildClusterAlerts (program/alerts.ts) deployed or exports, next to the cluster's AuditLogShipping. */
+  alerts: Record<string, BuiltClusterAlerts>;
+  /** Per cluster, when `rancher-audit:alerts` is on: the alert plan (rules, can-fire findings), as planStack made it. */
+  alertPlans: Record<string, ClusterAlertsPlan>;
 }
 
 /** Registers the policy sources and clusters of a parsed config. */
 export function buildStack(config: StackConfig, opts: BuildOptions = {}): BuiltStack {
-  planStack(config); // validates again: buildStack may be given a hand-made config
+  const planned = planStack(config); // validates again: buildStack may be given a hand-made config
   const common: pulumi.ComponentResourceOptions = {};
   if (opts.providers) common.providers = opts.providers;
   if (opts.parent) common.parent = opts.parent;
@@ -60,7 +65,14 @@ export function buildStack(config: StackConfig, opts: BuildOptions = {}): BuiltS
       common,
     );
   }
-  return { clusters, sources, shipping: buildShipping(config, clusters, common) };
+  const shipping = buildShipping(config, clusters, common);
+  // Alerts deploy through each shipped cluster's AuditLogShipping provider (Loki sinks), or are
+  // exported as rule files (Elasticsearch/OpenSearch sinks).
+  const alerts: Record<string, BuiltClusterAlerts> = {};
+  if (config.alerts) {
+    for (const [name, s] of Object.entries(shipping)) alerts[name] = buildClusterAlerts(config.alerts, clusters[name], s);
+  }
+  return { clusters, sources, shipping, alerts, alertPlans: planned.alerts };
 }
 
 /**
@@ -96,8 +108,13 @@ export interface ShippingOutputs {
   sinkNames: pulumi.Output<string[]>;
 }
 
-/** The stack outputs: per cluster ids, policy object, hash, flags, restart scope; the policies as plain text; per shipped cluster what is shipped. */
-export function stackOutputs(built: BuiltStack): { clusters: Record<string, ClusterOutputs>; policies: Record<string, pulumi.Output<string | undefined>>; shipping: Record<string, ShippingOutputs> } {
+/** The stack outputs: per cluster ids, policy object, hash, flags, restart scope; the policies as plain text; per shipped cluster what is shipped; the alerts. */
+export function stackOutputs(built: BuiltStack): {
+  clusters: Record<string, ClusterOutputs>;
+  policies: Record<string, pulumi.Output<string | undefined>>;
+  shipping: Record<string, ShippingOutputs>;
+  alerts: Record<string, ReturnType<typeof alertsOutput>>;
+} {
   const clusters: Record<string, ClusterOutputs> = {};
   const policies: Record<string, pulumi.Output<string | undefined>> = {};
   for (const [name, c] of Object.entries(built.clusters)) {
@@ -112,7 +129,8 @@ export function stackOutputs(built: BuiltStack): { clusters: Record<string, Clus
   }
   const shipping: Record<string, ShippingOutputs> = {};
   for (const [name, s] of Object.entries(built.shipping ?? {})) shipping[name] = { collector: s.collector, logPath: s.logPath, sinkNames: s.sinkNames };
-  return { clusters, policies, shipping };
+  const alerts = Object.fromEntries(Object.entries(built.alerts).map(([name, a]) => [name, alertsOutput(a)]));
+  return { clusters, policies, shipping, alerts };
 }
 
 /**

@@ -17,6 +17,7 @@ import type { AuditSettings } from "../components/core/settings";
 import { AUDIT_SETTINGS, settingSpec, type SettingKey } from "../components/core/settings-table";
 import { ConfigError, ConfigProblems, PROJECT } from "./errors";
 import { projectValues } from "./namespaces";
+import { ALERTS_DESCRIPTION, ALERTS_KEY, readStackAlerts, type StackAlerts } from "./alerts";
 import { planStack } from "./plan";
 import { readShipping, type ShippingConfig } from "./shipping-config";
 
@@ -38,6 +39,7 @@ export const CONFIG_KEYS: Readonly<Record<string, ConfigKeySpec>> = {
   ...Object.fromEntries(AUDIT_SETTINGS.map((s) => [s.key, { type: s.type, default: s.default, declared: true, description: s.doc }])),
   clusters: { type: "array", declared: false, description: "The clusters: a list of { name, kubernetesVersion, group?, podSecurityAdmissionTemplate?, labels? }. Clusters with the same group share one policy object." },
   shipping: { type: "object", declared: false, description: "Log shipping: { collector?, sinks: { <name>: { kind, url, ... } }, rancherLogging?, fluentBit? } (program/shipping-config.ts). Unset: no shipping. Credentials only as secrets on a path." },
+  [ALERTS_KEY]: { type: "object", declared: false, description: ALERTS_DESCRIPTION },
 };
 
 const CLUSTER_KEYS = ["name", "kubernetesVersion", "group", "podSecurityAdmissionTemplate", "labels", "shipping"] as const;
@@ -70,6 +72,8 @@ export interface StackConfig extends Omit<AuditSettings, "distro" | "warnings"> 
   clusters: ClusterConfig[];
   /** Log shipping of every cluster not opted out; undefined: off. */
   shipping?: ShippingConfig;
+  /** `rancher-audit:alerts` with the shipping sink the rules are for; undefined when not set or off. */
+  alerts?: StackAlerts;
 }
 
 /** `did you mean "x"? ` (with the engine's suggestion rule), or "" when nothing is close. */
@@ -287,6 +291,8 @@ function collectStackConfig(values: Record<string, unknown>, options: StackConfi
       problems.add("shipping", `is set while ${PROJECT}:enabled is false: there is no audit log to ship; remove ${PROJECT}:shipping or set ${PROJECT}:enabled true`);
     } else config.shipping = shipping;
   }
+  const alerts = problems.check(() => readStackAlerts(v, config.enabled as boolean), undefined);
+  if (alerts) config.alerts = alerts;
   checkCombinations(config, indexes, problems);
   // The component's own checks (policy, paths, versions), on the clusters without problems and
   // with defaults in place of wrong values, so their problems are reported in the same run.

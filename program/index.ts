@@ -8,3 +8,17 @@ export { KNOWN_NAMESPACES } from "./namespaces";
 export { planStack, planClusterShipping, type StackPlan } from "./plan";
 export { buildStack, buildShipping, loadStackConfig, projectSecretKeys, readProjectConfig, stackOutputs, type BuildOptions, type BuiltStack, type ClusterOutputs, type ShippingOutputs } from "./build";
 export { readShipping, SecretConfigValue, offlineSecretText, SHIPPING_FIELDS, type ShippingConfig, type ShippingFieldSpec, type ShippingSinkConfig } from "./shipping-config";
+export {
+  ALERTS_KEY,
+  ALERTS_FIELDS,
+  alertSink,
+  buildClusterAlerts,
+  planClusterAlerts,
+  readAlertsConfig,
+  shippingSinksFromConfig,
+  type AlertsConfig,
+  type AlertSinkRef,
+  type BuiltClusterAlerts,
+  type ClusterAlertsPlan,
+  type StackAlerts,
+} from "./alerts";

@@ -10,6 +10,7 @@ import { planShipping, type ShippingPlan } from "../components/shipping";
 import type { StackConfig } from "./config";
 import { asConfigError, ConfigError, ConfigProblems } from "./errors";
 import { shippedClusters, shippingArgsFrom, shippingConfigKey } from "./shipping-config";
+import { planClusterAlerts, type ClusterAlertsPlan } from "./alerts";
 
 /** The policy object of each group and the plan of each cluster: the pure dry run of buildStack. */
 export interface StackPlan {
@@ -17,6 +18,8 @@ export interface StackPlan {
   clusters: Record<string, AuditPlan>;
   /** The shipping plan of each shipped cluster (empty when shipping is off). */
   shipping: Record<string, ShippingPlan>;
+  /** Per cluster, when `rancher-audit:alerts` is on: the alert rules and the can-fire findings. */
+  alerts: Record<string, ClusterAlertsPlan>;
 }
 
 function compareVersions(a: string, b: string): number {
@@ -127,8 +130,21 @@ function planStackUncached(config: StackConfig, problems?: ConfigProblems): Stac
     const plan = found.check(() => planClusterShipping(config, config.clusters.indexOf(c), audit), undefined);
     if (plan) shipping[c.name] = plan;
   }
+  const alerts: Record<string, ClusterAlertsPlan> = {};
+  if (config.alerts) {
+    const stackAlerts = config.alerts;
+    for (const c of config.clusters) {
+      // Alerts run where the log is shipped: a cluster opted out of shipping has none.
+      if (c.shipping === false) continue;
+      const p = clusters[c.name];
+      if (!p?.policy) continue;
+      const policyYaml = p.policy.yaml;
+      const plan = found.check(() => planClusterAlerts(stackAlerts, stackAlerts.target, { clusterName: c.name, kubernetesVersion: c.kubernetesVersion, policyYaml }), undefined);
+      if (plan) alerts[c.name] = plan;
+    }
+  }
   if (!problems) found.throwIfAny();
-  return { sources, clusters, shipping };
+  return { sources, clusters, shipping, alerts };
 }
 
 /**

@@ -18,7 +18,14 @@ import {
   renderAlertRules,
   type AlertDefinition,
 } from "../components/alerts";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import ts from "typescript";
+
 import { sortKeysDeep } from "../components/audit-policy";
+import { helpText } from "../cli/args";
+import { spec as alertsCommand } from "../cli/commands/alerts";
+import { ALERTS_FIELDS } from "../program/alerts";
 import { FALCO, SIGMA, type Requirement } from "../test/support/detection-rules";
 
 const code = (s: string) => `\`${s}\``;
@@ -58,6 +65,29 @@ function alertSection(a: AlertDefinition): string {
   ].join("\n");
 }
 
+const ROOT = path.join(__dirname, "..");
+
+/** `| field | type | doc |` rows of an exported interface, from its source and doc comments. */
+function argsRows(file: string, name: string): string[] {
+  const sf = ts.createSourceFile(file, fs.readFileSync(path.join(ROOT, file), "utf8"), ts.ScriptTarget.ES2022, true);
+  const decl = sf.statements.find((st): st is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(st) && st.name.text === name);
+  if (!decl) throw new Error(`${file} has no interface ${name}`);
+  return decl.members.filter(ts.isPropertySignature).map((m) => {
+    const doc = ts
+      .getJSDocCommentsAndTags(m)
+      .map((d) => (typeof d.comment === "string" ? d.comment : ""))
+      .join(" ")
+      .replace(/\s+/g, " ")
+      .replace(/\|/g, "\\|");
+    return `| \`${m.name.getText()}${m.questionToken ? "?" : ""}\` | \`${m.type?.getText() ?? ""}\` | ${doc} |`;
+  });
+}
+
+/** The example of the component section: test/alerts/docs-example.ts, as a package user imports it. */
+function componentExample(): string {
+  return fs.readFileSync(path.join(ROOT, "test", "alerts", "docs-example.ts"), "utf8").replace('from "../../components"', 'from "rancher-audit"');
+}
+
 function coverageRows(table: Record<string, Requirement>): string[] {
   return Object.entries(table).map(([rule, req]) =>
     "tradeOff" in req ? `| ${rule} | – | trade-off: ${req.tradeOff} |` : `| ${rule} | ${req.level}${req.stage === "ResponseStarted" ? " (ResponseStarted)" : ""} | ✓ |`,
@@ -87,6 +117,57 @@ export function alertsDoc(): string {
     "omitted, or dropped at `None`, is an `alert-cannot-fire` finding (a warning; an error with `strict`). Requests by",
     "identities an alert ignores do not count. With the `metadata` preset, the four alerts that read the request body",
     "(cluster-admin bindings, privileged, hostPath and host-namespace pods) cannot fire; with `recommended`, every alert can.",
+    "",
+    "## Deploying them",
+    "",
+    "### The `AuditAlerts` component",
+    "",
+    "`AuditAlerts` (`rancher-audit:index:AuditAlerts`) deploys, to one cluster, the Loki rules as a `monitoring.coreos.com/v1`",
+    "PrometheusRule for Grafana Alloy's `loki.rules.kubernetes`, and the dashboard ConfigMap, through the Kubernetes provider",
+    "it is given (`opts.providers.kubernetes`: the downstream cluster, e.g. the one `AuditLogShipping` builds). Its rules read",
+    "only that cluster's stream (`{job=\"kube-audit\", cluster=\"<clusterName>\"}`). Before registering anything it runs the",
+    "can-fire analysis of the cluster's policy: an alert that cannot fire is a warning on the component in `pulumi preview`,",
+    "or, with `strict: true`, an error that names the alerts and the fix, and nothing is registered.",
+    "",
+    fence("typescript", componentExample()),
+    "",
+    "| Argument | Type | Meaning |",
+    "|---|---|---|",
+    ...argsRows("components/alerts/component.ts", "AuditAlertsArgs"),
+    "",
+    "Outputs: `alertIds` (the alerts deployed) and `cannotFire` (the ids of the alerts the policy keeps from firing).",
+    "The objects come from `planAuditAlerts(args)` (pure, in `rancher-audit/alerts`), which you can call to see them.",
+    "",
+    "### Stack config",
+    "",
+    "The program deploys alerts next to each cluster's shipping when `rancher-audit:alerts` is set (it needs",
+    "`rancher-audit:shipping`). Checked with the rest of the config, before anything is registered: a wrong value names",
+    "`rancher-audit:alerts.<field>` and the fix, and with `strict: true` an alert that cannot fire on some cluster stops the",
+    "preview there.",
+    "",
+    fence("yaml", ["rancher-audit:alerts:", "  sink: loki        # the shipping sink the rules are for", "  strict: true      # an alert that cannot fire fails the preview"].join("\n")),
+    "",
+    "| Field | Meaning |",
+    "|---|---|",
+    ...Object.entries(ALERTS_FIELDS).map(([k, d]) => `| \`${k}\` | ${d} |`),
+    "",
+    "For a Loki sink each cluster gets an `AuditAlerts` named `<cluster>-alerts`, deployed through the shipping's",
+    "Kubernetes provider. Elasticsearch and OpenSearch have no Kubernetes object the program could deploy rules with,",
+    "so for those sinks the program deploys nothing: the rendered rules are the stack output `alerts.<cluster>.files`",
+    "(path → body), `rancher-audit plan --out DIR` writes them to `DIR/alerts/<cluster>/`, and `rancher-audit alerts`",
+    "writes them too; load them with the APIs named below. The index pattern is the sink's `dataStream`, or its `index`",
+    "followed by `*`. `rancher-audit plan` lists, per cluster, the rules and the can-fire findings.",
+    "",
+    "When several clusters' Alloy instances load rules into one Loki tenant, give each its own `loki_namespace_prefix`",
+    "(\"Prefix used to differentiate multiple Alloy deployments\", default `alloy`, in the component's reference above).",
+    "",
+    "### From the command line",
+    "",
+    "`rancher-audit alerts` writes the rule files for one sink; with `--policy` it first reports the alerts that policy",
+    "keeps from firing (`--strict`: exit 1, nothing written). `rancher-audit check --alerts <policy>` reports the same for",
+    "any policy (`--strict-alerts` makes them errors). See [cli.md](cli.md#alerts).",
+    "",
+    fence("text", helpText(alertsCommand)),
     "",
     "## Who is \"the platform\"",
     "",

@@ -1,5 +1,6 @@
 /**
- * `check <policy.yaml | preset:NAME> [--json]`: parse, validate and analyze a policy.
+ * `check <policy.yaml | preset:NAME> [--json] [--alerts | --strict-alerts]`: parse, validate and
+ * analyze a policy; with --alerts, also which alerts (components/alerts) it keeps from firing.
  *
  * Decision (documented in docs/cli.md):
  * - exit 2, "unusable": the text is not a policy (YAML syntax, wrong types, wrong apiVersion/kind)
@@ -19,6 +20,7 @@ import {
   type PolicyIssue,
 } from "../../components/audit-policy";
 import { findingText } from "../../components/core/policy";
+import { alertCoverage } from "../../components/alerts";
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, CliError, flag, str, type CommandSpec, parseOrHelp } from "../args";
 import { Out, type Io, type Style } from "../io";
 import { kubernetesVersionOption, loadability, locator, readPolicySource, type Location, type PolicySource } from "../policy-source";
@@ -26,11 +28,12 @@ import { kubernetesVersionOption, loadability, locator, readPolicySource, type L
 export const spec: CommandSpec = {
   name: "check",
   summary: "parse, validate and analyze an audit policy",
-  usage: ["check <policy.yaml | preset:NAME>... [--json] [--kubernetes-version VERSION]"],
+  usage: ["check <policy.yaml | preset:NAME>... [--json] [--kubernetes-version VERSION] [--alerts | --strict-alerts]"],
   description: [
     "Loads the policy as kube-apiserver does and checks it: YAML and types, kube-apiserver's own validation (with its exact messages), then a safety analysis (Secret bodies logged, shadowed rules, rules that never match, CIS 3.2.2, a policy that logs nothing).",
     "Keys kube-apiserver would drop with only a warning (a typo such as `resource:` or a rule field indented under `resources`) are errors: the policy is still analyzed as kube-apiserver would load it, and the command exits 1.",
     "Every problem is printed as file:line:column: path: message.",
+    "--alerts adds the can-fire analysis: each alert of docs/alerts.md that the policy keeps from firing (its requests logged below the level it needs, a stage it needs omitted, or dropped) is an alert-cannot-fire warning at the rule that decides it; --strict-alerts makes them errors (exit 1).",
   ],
   options: {
     json: { type: "boolean", description: "print { file, valid, issues, findings } (one JSON object per policy, one per line)" },
@@ -39,6 +42,8 @@ export const spec: CommandSpec = {
       value: "VERSION",
       description: 'target Kubernetes version, e.g. "v1.31.5+rke2r1" (group "*" is valid only from 1.36; default: newest)',
     },
+    alerts: { type: "boolean", description: "also report the alerts the policy keeps from firing (warnings)" },
+    "strict-alerts": { type: "boolean", description: "like --alerts, and an alert that cannot fire is an error (exit 1)" },
   },
   positionals: { min: 1, max: Infinity, names: "one or more policy files or preset:NAME" },
   exitCodes: [
@@ -50,6 +55,8 @@ export const spec: CommandSpec = {
     "rancher-audit check policy.yaml",
     "rancher-audit check preset:recommended --json",
     "rancher-audit check policy.yaml --kubernetes-version v1.31.5+rke2r1",
+    "rancher-audit check preset:metadata --alerts",
+    "rancher-audit check policy.yaml --strict-alerts",
   ],
 };
 
@@ -69,8 +76,16 @@ export interface CheckResult {
   exitCode: number;
 }
 
+/** What `check` looks at beyond the policy itself. */
+export interface CheckOptions {
+  /** Also report the alerts (docs/alerts.md) the policy keeps from firing. */
+  alerts?: boolean;
+  /** Those findings are errors (exit 1) instead of warnings. */
+  strictAlerts?: boolean;
+}
+
 /** Checks one policy source; the same function backs `check` and the findings of `plan`. */
-export function checkSource(source: PolicySource, kubernetesVersion?: string): CheckResult {
+export function checkSource(source: PolicySource, kubernetesVersion?: string, options: CheckOptions = {}): CheckResult {
   let result;
   try {
     result = loadability(source, kubernetesVersion);
@@ -93,6 +108,12 @@ export function checkSource(source: PolicySource, kubernetesVersion?: string): C
     const f = findings.find((x) => x.id === "never-matches" && x.path === d.path);
     if (f) f.severity = "error";
     else findings.push({ id: "never-matches", severity: "error", path: d.path, message: d.message, line: d.line, column: d.column });
+  }
+  if (options.alerts || options.strictAlerts) {
+    for (const f of alertCoverage(policy, { kubernetesVersion, strict: options.strictAlerts === true })) {
+      const at = locate(f.path);
+      findings.push(at ? { ...f, line: at.line, column: at.column } : { ...f });
+    }
   }
   findings.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));
   const exitCode = findings.some((f) => f.severity === "error") ? EXIT_FINDINGS : EXIT_OK;
@@ -142,11 +163,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (!args) return EXIT_OK;
   const asJson = flag(args.values, "json");
   const kubernetesVersion = kubernetesVersionOption(str(args.values, "kubernetes-version"));
+  const checkOptions: CheckOptions = { alerts: flag(args.values, "alerts"), strictAlerts: flag(args.values, "strict-alerts") };
   let worst = EXIT_OK;
   for (const spec of args.positionals) {
     let r: CheckResult;
     try {
-      r = checkSource(await readPolicySource(spec, io), kubernetesVersion);
+      r = checkSource(await readPolicySource(spec, io), kubernetesVersion, checkOptions);
     } catch (e) {
       if (!(e instanceof CliError) || args.positionals.length === 1) throw e;
       out.error(e.message);

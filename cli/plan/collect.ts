@@ -7,10 +7,10 @@
  */
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { buildStack, PROJECT, SecretConfigValue, stackOutputs, type BuiltStack, type StackConfig } from "../../program";
+import { buildStack, PROJECT, SecretConfigValue, stackOutputs, type BuiltStack, type ClusterAlertsPlan, type StackConfig } from "../../program";
 import type { RestartScope } from "../../components/rancher";
 import { describeShipping, type ShippingSummary } from "../../components/shipping";
-import { sortKeysDeep } from "../../components/audit-policy";
+import { sortKeysDeep, type Finding } from "../../components/audit-policy";
 
 /** Pulumi's secret signature key, and the value marking a secret, in serialized property values. */
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -45,6 +45,27 @@ export interface PlannedCluster {
   shipping?: ShippingSummary;
 }
 
+/** One cluster's alerts (rancher-audit:alerts): the rules for its sink and the can-fire findings. */
+export interface PlannedClusterAlerts {
+  cluster: string;
+  /** The shipping sink the rules are for, and its kind (loki, elasticsearch, opensearch). */
+  sink: string;
+  format: string;
+  /** Rule names, in table order. */
+  rules: string[];
+  /** `alert-cannot-fire` findings (severity error when strict). */
+  findings: Finding[];
+  /** Elasticsearch/OpenSearch: the rule files the program cannot load (written by `plan --out` under alerts/<cluster>/). */
+  files?: { path: string; content: string }[];
+}
+
+/** The plan's view of the alert plans of buildStack. */
+export function plannedAlerts(plans: Record<string, ClusterAlertsPlan>): PlannedClusterAlerts[] {
+  return Object.entries(plans)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([cluster, p]) => ({ cluster, sink: p.sink, format: p.format as string, rules: [...p.rules], findings: p.findings.map((f) => ({ ...f })), ...(p.files ? { files: p.files.map((f) => ({ ...f })) } : {}) }));
+}
+
 export interface Plan {
   formatVersion: 1;
   project: string;
@@ -55,6 +76,8 @@ export interface Plan {
   clusters: PlannedCluster[];
   /** Other warnings the program logged. */
   warnings: string[];
+  /** Per cluster, when rancher-audit:alerts is on (absent in plans saved before alerts existed). */
+  alerts?: PlannedClusterAlerts[];
 }
 
 export interface RecordedRegistration {
@@ -252,13 +275,14 @@ export async function capturingWarnings<T>(fn: (logged: string[]) => Promise<T>)
 }
 
 /** The Plan from the recorded registrations and the clusters' outputs (both sorted by name). */
-export function assemblePlan(project: string, stack: string, resources: PlannedResource[], clusters: PlannedCluster[], logged: readonly string[]): Plan {
+export function assemblePlan(project: string, stack: string, resources: PlannedResource[], clusters: PlannedCluster[], logged: readonly string[], alerts: PlannedClusterAlerts[] = []): Plan {
   const sorted = resources
     .map((r) => ({ ...r, inputs: sortKeys(r.inputs) as Record<string, unknown> }))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
   clusters.sort((a, b) => (a.name < b.name ? -1 : 1));
-  const warnings = logged.filter((w) => !clusters.some((c) => c.warnings.some((x) => w.includes(x))));
-  return { formatVersion: 1, project, stack, resources: sorted, clusters, warnings };
+  // The AuditAlerts warnings repeat the alerts' findings, which the plan lists per cluster.
+  const warnings = logged.filter((w) => !clusters.some((c) => c.warnings.some((x) => w.includes(x))) && !alerts.some((a) => a.findings.some((f) => w.includes(f.message))));
+  return { formatVersion: 1, project, stack, resources: sorted, clusters, warnings, ...(alerts.length > 0 ? { alerts } : {}) };
 }
 
 /** The mock `pulumi up` uses here; exported so tests can compare with an independent one. */
@@ -298,7 +322,7 @@ async function collect(config: StackConfig, options: CollectOptions): Promise<Pl
     // Credentials decrypted into the config (never offline, but a test may give them) are masked.
     const credentials = credentialTexts(config);
     const resources = inferParents(recorded).map((r) => ({ ...r, inputs: maskCredentials(r.inputs, credentials) as Record<string, unknown> }));
-    return assemblePlan(project, options.stack, resources, clusters, logged);
+    return assemblePlan(project, options.stack, resources, clusters, logged, plannedAlerts(built.alertPlans));
   });
 }
 

@@ -8,7 +8,7 @@ import type { Style } from "../io";
 import { writeOutputFiles, type OutputFile } from "../output";
 import { findingWarning } from "../../components/core/policy";
 import { checkSource, findingLine, formatFinding, type CheckResult } from "../commands/check";
-import { ownResources, secretPaths, sortKeys, unwrapSecrets, type Plan, type PlannedCluster, type PlannedResource } from "./collect";
+import { ownResources, secretPaths, sortKeys, unwrapSecrets, type Plan, type PlannedCluster, type PlannedClusterAlerts, type PlannedResource } from "./collect";
 import { renderShippingSection } from "./shipping";
 
 export function yamlOf(value: unknown): string {
@@ -162,12 +162,26 @@ export function renderPlanText(plan: Plan, policies: PlanPolicy[], s: Style, sou
       for (const f of p.check.findings) out.push(`  ${(f.severity === "error" ? s.red : s.yellow)(formatFinding(f, p.check.file))}`);
     }
   }
+  if (plan.alerts && plan.alerts.length > 0) out.push("", s.bold("== Alerts =="), ...alertLines(plan.alerts, s));
   const warnings = [...plan.clusters.flatMap((c) => c.warnings.map((w) => `${c.name}: ${w}`)), ...plan.warnings];
   if (warnings.length > 0) {
     out.push("", s.bold("== Warnings =="));
     for (const w of warnings) out.push(s.yellow(`warning: ${w}`));
   }
   return `${out.join("\n")}\n`;
+}
+
+/** The alerts section: per cluster, the sink, how the rules are loaded, the rules, and whether each can fire. */
+export function alertLines(alerts: readonly PlannedClusterAlerts[], s: Style): string[] {
+  const out: string[] = [];
+  for (const a of alerts) {
+    const how = a.files ? `${a.files.length} rule file(s) to load yourself (plan --out writes them to alerts/${a.cluster}/)` : "a PrometheusRule for Alloy's loki.rules.kubernetes, and the dashboard";
+    out.push(`${s.bold(a.cluster)}: ${a.rules.length} rules for sink "${a.sink}" (${a.format}): ${how}`);
+    out.push(`  rules: ${a.rules.join(", ")}`);
+    if (a.findings.length === 0) out.push(`  ${s.green(`can fire: all ${a.rules.length}`)}`);
+    for (const f of a.findings) out.push(`  ${(f.severity === "error" ? s.red : s.yellow)(`${f.severity} [${f.id}] ${f.message}`)}`);
+  }
+  return out;
 }
 
 /** plan.json: the plan with every object's keys sorted, 2-space indented, one trailing newline. */
@@ -200,6 +214,8 @@ export function writePlan(dir: string, plan: Plan, given = dir): string[] {
   const files: OutputFile[] = [{ path: "plan.json", content: planJson(plan), mode: 0o600 }];
   const own = ownResources(plan.resources);
   for (const r of plan.resources) if (r.custom && own.has(r.name)) files.push({ path: manifestFileName(r), content: manifestText(r, plan), mode: 0o600 });
+  // Rule files for Elasticsearch/OpenSearch, which the program cannot load: not secret.
+  for (const a of plan.alerts ?? []) for (const f of a.files ?? []) files.push({ path: `alerts/${a.cluster}/${f.path}`, content: f.content, mode: 0o644 });
   writeOutputFiles("--out", given, dir, files);
   return files.map((f) => f.path);
 }

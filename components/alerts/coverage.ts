@@ -6,7 +6,7 @@
  * is a finding: a warning by default, an error when strict.
  */
 import { detectionCoverage, LEVELS, type Detection, type Finding, type Level, type Policy, type RequestAttributes } from "../audit-policy";
-import { selectAlerts, detectionOf, type AlertDefinition } from "./catalog";
+import { selectAlerts, detectionOf, type AlertDefinition, type AlertId } from "./catalog";
 import { conditionHolds, readsBody, type Condition } from "./conditions";
 
 export interface AlertCoverageOptions {
@@ -55,16 +55,27 @@ function alertDetection(alert: AlertDefinition): Detection {
 /** How many failing requests a finding spells out. */
 const SHOWN = 3;
 
+/** An alert the policy keeps from firing, and the finding that says why. */
+export interface AlertCannotFire {
+  alert: AlertId;
+  finding: Finding;
+}
+
 /** One finding per alert that the policy keeps from firing (empty: every alert can fire). */
 export function alertCoverage(policy: Policy, options: AlertCoverageOptions = {}): Finding[] {
+  return alertsCannotFire(policy, options).map((c) => c.finding);
+}
+
+/** The alerts the policy keeps from firing, in table order, each with its finding. */
+export function alertsCannotFire(policy: Policy, options: AlertCoverageOptions = {}): AlertCannotFire[] {
   const alerts = selectAlerts(options.alerts);
   const coverage = detectionCoverage(policy, { kubernetesVersion: options.kubernetesVersion, detections: alerts.map(alertDetection) });
-  const findings: Finding[] = [];
+  const findings: AlertCannotFire[] = [];
   coverage.forEach((c, i) => {
     if (c.covered) return;
     const failing = c.requests.filter((r) => !r.ok);
     const rule = failing[0].decision.ruleIndex;
-    findings.push({
+    findings.push({ alert: alerts[i].id, finding: {
       id: "alert-cannot-fire",
       severity: options.strict ? "error" : "warning",
       path: rule === null ? "rules" : `rules[${rule}]`,
@@ -73,7 +84,7 @@ export function alertCoverage(policy: Policy, options: AlertCoverageOptions = {}
         `${(detectionOf(alerts[i]).needsStages ?? []).length > 0 ? ` and stage ${(detectionOf(alerts[i]).needsStages ?? []).join(", ")}` : ""}; ` +
         failing.slice(0, SHOWN).map((r) => r.problem).join("; ") +
         (failing.length > SHOWN ? `; and ${failing.length - SHOWN} more of its ${c.requests.length} requests` : ""),
-    });
+    } });
   });
   return findings;
 }

@@ -10,3 +10,4 @@ export * from "./elastic";
 export * from "./render";
 export * from "./coverage";
 export * from "./dashboard";
+export * from "./deploy";

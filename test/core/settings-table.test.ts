@@ -29,7 +29,7 @@ describe("core: the settings table", () => {
     const text = fs.readFileSync(path.join(ROOT, "docs", "configuration.md"), "utf8");
     const doc = text.slice(text.indexOf("## Settings"), text.indexOf("### `clusters`"));
     const rows = [...doc.matchAll(/^\| `([A-Za-z]+)` \| ([^|]+) \| ([^|]+) \|/gm)].map((m) => ({ key: m[1], type: m[2].trim(), default: m[3].trim() }));
-    assert.deepEqual(rows.map((r) => r.key), [...AUDIT_SETTINGS.map((s) => s.key), "clusters", "shipping"]);
+    assert.deepEqual(rows.map((r) => r.key), [...AUDIT_SETTINGS.map((s) => s.key), "clusters", "shipping", "alerts"]);
     for (const s of AUDIT_SETTINGS) {
       const row = rows.find((r) => r.key === s.key)!;
       assert.equal(row.type, s.type, s.key);
@@ -38,7 +38,7 @@ describe("core: the settings table", () => {
   });
 
   it("the stack parser knows every key of the table and nothing else but clusters", () => {
-    assert.deepEqual(Object.keys(CONFIG_KEYS), [...AUDIT_SETTINGS.map((s) => s.key), "clusters", "shipping"]);
+    assert.deepEqual(Object.keys(CONFIG_KEYS), [...AUDIT_SETTINGS.map((s) => s.key), "clusters", "shipping", "alerts"]);
   });
 
   it("the flags come from the table, in its order, with the resolved values", () => {

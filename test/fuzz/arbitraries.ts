@@ -104,7 +104,11 @@ export const request: fc.Arbitrary<RequestAttributes> = fc
     path: pick(PATHS),
   })
   .map((r) => {
-    const base = { user: r.user, groups: r.user === null ? null : r.groups, verb: r.verb, resourceRequest: r.resourceRequest };
+    // As kube-apiserver gives them: every authenticated user is in system:authenticated, the
+    // anonymous one in system:unauthenticated, besides any other groups.
+    const own = r.groups.filter((g) => g !== "system:authenticated" && g !== "system:unauthenticated");
+    const groups = [...own, r.user === "system:anonymous" ? "system:unauthenticated" : "system:authenticated"];
+    const base = { user: r.user, groups: r.user === null ? null : groups, verb: r.verb, resourceRequest: r.resourceRequest };
     if (!r.resourceRequest) return { ...base, apiGroup: "", apiVersion: "", resource: "", subresource: "", namespace: "", name: "", path: r.path };
     return { ...base, apiGroup: r.apiGroup, apiVersion: "v1", resource: r.resource, subresource: r.subresource, namespace: r.namespace, name: r.name, path: "" };
   });

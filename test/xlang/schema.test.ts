@@ -16,7 +16,7 @@ import { DELIVERIES, LOG_FORMATS, SOURCE_KINDS } from "../../components/core/set
 import { LEVELS, STAGES } from "../../components/audit-policy";
 import * as components from "../../components";
 
-const COMPONENTS = ["AuditLogShipping", "AuditPolicySource", "AuditedCluster", "Rke2ServerAudit"];
+const COMPONENTS = ["AuditAlerts", "AuditLogShipping", "AuditPolicySource", "AuditedCluster", "Rke2ServerAudit"];
 const token = (name: string) => `${PACKAGE_NAME}:index:${name}`;
 
 interface Property {
@@ -57,6 +57,7 @@ describe("cross-language schema (Pulumi's component analyzer)", function () {
   it("requires exactly the arguments without a default", () => {
     const required = Object.fromEntries(COMPONENTS.map((c) => [c, schema.resources[token(c)].requiredInputs]));
     assert.deepEqual(required, {
+      AuditAlerts: ["clusterName", "policyYaml"],
       AuditLogShipping: ["sinks"],
       AuditPolicySource: ["authorizedClusters"],
       AuditedCluster: ["clusterName", "kubernetesVersion"],
