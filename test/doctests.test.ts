@@ -1,0 +1,141 @@
+/**
+ * Runs the `console` blocks of README.md and docs/*.md and compares each command's output with the
+ * one shown (the convention: test/support/doctest.ts). A failure names file:line and the command,
+ * and shows the difference as a diff (wildcards filled with what they matched).
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { cliArguments, consoleCommands, fencedBlocks, matchLines, normalize, runCli, scratchMirror, writeScratchFile, type FencedBlock } from "./support/doctest";
+
+const REPO = path.resolve(__dirname, "..");
+const DOCUMENTS = ["README.md", ...fs.readdirSync(path.join(REPO, "docs")).filter((f) => f.endsWith(".md")).sort().map((f) => `docs/${f}`)];
+
+async function runBlock(block: FencedBlock, scratch: string): Promise<void> {
+  for (const command of consoleCommands(block)) {
+    const where = `${block.file}:${command.line}: $ ${command.text}`;
+    const parsed = cliArguments(command.text);
+    if ("error" in parsed) assert.fail(`${where}\n  cannot run: ${parsed.error}; show another command, or mark the block <!-- doctest: skip: WHY -->`);
+    const { code, output } = await runCli(parsed.argv, scratch);
+    const actual = normalize(output.split("\n"));
+    const { ok, filled } = matchLines(normalize(command.expected), actual);
+    if (!ok || code !== command.exit) {
+      const exitNote = (n: number) => (n === 0 ? "" : `\n# exit ${n}`);
+      throw new assert.AssertionError({
+        message: `${where}\n  ${ok ? "" : "output differs from the doc"}${!ok && code !== command.exit ? "; " : ""}${code !== command.exit ? `exit code ${code}, the doc says ${command.exit}` : ""} (+ doc, - actual)`,
+        actual: actual.join("\n") + exitNote(code),
+        expected: filled.join("\n") + exitNote(command.exit),
+        operator: "doctest",
+      });
+    }
+  }
+}
+
+describe("doc tests: console blocks of README.md and docs/*.md", function () {
+  this.timeout(120_000);
+  for (const file of DOCUMENTS) {
+    const blocks = fencedBlocks(file, fs.readFileSync(path.join(REPO, file), "utf8"));
+    if (!blocks.some((b) => b.info === "console" || b.directive !== undefined)) continue;
+    describe(file, () => {
+      let scratch = "";
+      before(() => {
+        scratch = scratchMirror(REPO);
+      });
+      after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+      for (const block of blocks) {
+        const directive = block.directive;
+        const fileDirective = directive !== undefined ? /^file\s+(\S+)$/.exec(directive) : null;
+        const skip = directive !== undefined ? /^skip:\s*(\S.*)$/.exec(directive) : null;
+        if (directive !== undefined && !fileDirective && !skip) {
+          it(`${file}:${block.line}: doctest directive`, () => {
+            assert.fail(`${file}:${block.line}: unknown doctest directive "${directive}": write <!-- doctest: skip: WHY --> or <!-- doctest: file PATH -->`);
+          });
+        } else if (fileDirective) {
+          it(`${file}:${block.line}: writes ${fileDirective[1]}`, () => writeScratchFile(scratch, fileDirective[1], `${block.body.join("\n")}\n`));
+        } else if (block.info === "console" && skip) {
+          it.skip(`${file}:${block.line}: not executed: ${skip[1]}`);
+        } else if (block.info === "console") {
+          const first = block.body.find((l) => l.startsWith("$ ")) ?? "";
+          it(`${file}:${block.line}: ${first}`, () => runBlock(block, scratch));
+        }
+      }
+    });
+  }
+});
+
+describe("doc test runner", () => {
+  const block = (body: string, info = "console", directive?: string): FencedBlock => ({ file: "x.md", line: 10, info, body: body.split("\n"), directive });
+
+  it("finds fenced blocks with their line, info string and the directive before them", () => {
+    const md = ["text", "<!-- doctest: skip: needs a cluster -->", "", "```console", "$ kubectl get pods", "```", "", "~~~sh", "ls", "~~~", "  ```console", "  $ a", "  out", "  ```"].join("\n");
+    assert.deepEqual(fencedBlocks("a.md", md), [
+      { file: "a.md", line: 4, info: "console", body: ["$ kubectl get pods"], directive: "skip: needs a cluster" },
+      { file: "a.md", line: 8, info: "sh", body: ["ls"], directive: undefined },
+      { file: "a.md", line: 11, info: "console", body: ["$ a", "out"], directive: undefined },
+    ]);
+  });
+
+  it("a directive applies only to the next block, and prose in between cancels it", () => {
+    const md = ["<!-- doctest: skip: x -->", "some prose", "```console", "$ a", "```"].join("\n");
+    assert.equal(fencedBlocks("a.md", md)[0].directive, undefined);
+  });
+
+  it("splits a console block into commands with their line, continuation, exit code and output", () => {
+    assert.deepEqual(consoleCommands(block("$ ./rancher-audit check a.yaml \\\n    --json   # exit 1\nout 1\n\n$ rancher-audit check b\nout 2")), [
+      { line: 11, text: "./rancher-audit check a.yaml --json   # exit 1", exit: 1, expected: ["out 1", ""] },
+      { line: 15, text: "rancher-audit check b", exit: 0, expected: ["out 2"] },
+    ]);
+    assert.throws(() => consoleCommands(block("output first\n$ a")), /x\.md:11: a console block starts with a "\$ " command/);
+    assert.throws(() => consoleCommands(block("")), /x\.md:10: a console block has no "\$ " command/);
+  });
+
+  it("runs only the CLI, with quoted arguments, and refuses shell syntax and other commands", () => {
+    assert.deepEqual(cliArguments(`./rancher-audit explain preset:cis --request 'verb=get user="a b"'  # a note`), { argv: ["explain", "preset:cis", "--request", 'verb=get user="a b"'] });
+    assert.deepEqual(cliArguments("npm run cli -- check preset:basic"), { argv: ["check", "preset:basic"] });
+    assert.deepEqual(cliArguments("npx rancher-audit --version"), { argv: ["--version"] });
+    assert.match((cliArguments("./rancher-audit plan --stack dev --json | jq .") as { error: string }).error, /shell syntax "\|"/);
+    assert.match((cliArguments("kubectl get pods") as { error: string }).error, /only the CLI runs here/);
+    assert.match((cliArguments("npm test") as { error: string }).error, /only the CLI runs here/);
+  });
+
+  it("matches `...` lines with any number of lines and `...` in a line with any text", () => {
+    const yes = (e: string[], a: string[]) => assert.equal(matchLines(e, a).ok, true, `${e.join("|")} ~ ${a.join("|")}`);
+    const no = (e: string[], a: string[]) => assert.equal(matchLines(e, a).ok, false, `${e.join("|")} !~ ${a.join("|")}`);
+    yes(["a", "...", "d"], ["a", "b", "c", "d"]);
+    yes(["a", "...", "d"], ["a", "d"]);
+    yes(["a", "  ...", "d"], ["a", "x", "d"]);
+    yes(["...", "c"], ["a", "b", "c"]);
+    yes(["in 0... s (...)"], ["in 0.05 s (2.0 MB/s)"]);
+    yes(["a", "...", "b", "...", "b"], ["a", "b", "x", "b"]);
+    no(["a", "d"], ["a", "b", "d"]);
+    no(["a", "...", "d"], ["a", "b", "c"]);
+    no(["a", "b"], ["b", "a"]);
+    no(["a (x)"], ["a (y)"]);
+    no(["a.b"], ["aXb"]);
+    no(["x"], []);
+  });
+
+  it("on a mismatch, fills the wildcards from the output so the diff shows only the real difference", () => {
+    assert.deepEqual(matchLines(["a", "...", "d", "e"], ["a", "b", "c", "d", "f"]), { ok: false, filled: ["a", "b", "c", "d", "e"] });
+  });
+
+  it("ignores trailing spaces and trailing blank lines", () => {
+    assert.deepEqual(normalize(["a  ", "", "b", "", ""]), ["a", "", "b"]);
+  });
+
+  it("runs commands in a scratch mirror of the repository and never writes through its links", () => {
+    const scratch = scratchMirror(REPO);
+    try {
+      assert.ok(fs.lstatSync(path.join(scratch, "stacks")).isSymbolicLink());
+      assert.equal(fs.existsSync(path.join(scratch, "node_modules")), false);
+      writeScratchFile(scratch, "stacks/Pulumi.doctest.yaml", "config: {}\n");
+      assert.equal(fs.existsSync(path.join(REPO, "stacks", "Pulumi.doctest.yaml")), false);
+      assert.equal(fs.readFileSync(path.join(scratch, "stacks", "Pulumi.doctest.yaml"), "utf8"), "config: {}\n");
+      assert.ok(fs.existsSync(path.join(scratch, "stacks", "Pulumi.dev.yaml")));
+      assert.throws(() => writeScratchFile(scratch, "../escape.yaml", ""), /must be a relative path inside the scratch directory/);
+    } finally {
+      fs.rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+});
