@@ -11,6 +11,18 @@ import { cliArguments, consoleCommands, fencedBlocks, matchLines, normalize, run
 const REPO = path.resolve(__dirname, "..");
 const DOCUMENTS = ["README.md", ...fs.readdirSync(path.join(REPO, "docs")).filter((f) => f.endsWith(".md")).sort().map((f) => `docs/${f}`)];
 
+/** The two texts without the lines they share at the start and the end (beyond 3 lines of context), so the diff stays short. */
+export function differingWindow(actual: string[], expected: string[]): { actual: string[]; expected: string[] } {
+  let head = 0;
+  while (head < actual.length && head < expected.length && actual[head] === expected[head]) head++;
+  let tail = 0;
+  while (tail < actual.length - head && tail < expected.length - head && actual[actual.length - 1 - tail] === expected[expected.length - 1 - tail]) tail++;
+  const from = Math.max(0, head - 3);
+  const cut = Math.max(0, tail - 3);
+  const window = (lines: string[]) => [...(from > 0 ? [`(${from} matching lines)`] : []), ...lines.slice(from, lines.length - cut), ...(cut > 0 ? [`(${cut} matching lines)`] : [])];
+  return { actual: window(actual), expected: window(expected) };
+}
+
 async function runBlock(block: FencedBlock, scratch: string): Promise<void> {
   for (const command of consoleCommands(block)) {
     const where = `${block.file}:${command.line}: $ ${command.text}`;
@@ -20,11 +32,12 @@ async function runBlock(block: FencedBlock, scratch: string): Promise<void> {
     const actual = normalize(output.split("\n"));
     const { ok, filled } = matchLines(normalize(command.expected), actual);
     if (!ok || code !== command.exit) {
-      const exitNote = (n: number) => (n === 0 ? "" : `\n# exit ${n}`);
+      const exitNote = (n: number) => (n === 0 ? [] : [`# exit ${n}`]);
+      const shown = differingWindow([...actual, ...exitNote(code)], [...filled, ...exitNote(command.exit)]);
       throw new assert.AssertionError({
         message: `${where}\n  ${ok ? "" : "output differs from the doc"}${!ok && code !== command.exit ? "; " : ""}${code !== command.exit ? `exit code ${code}, the doc says ${command.exit}` : ""} (+ doc, - actual)`,
-        actual: actual.join("\n") + exitNote(code),
-        expected: filled.join("\n") + exitNote(command.exit),
+        actual: shown.actual.join("\n"),
+        expected: shown.expected.join("\n"),
         operator: "doctest",
       });
     }
@@ -118,6 +131,16 @@ describe("doc test runner", () => {
 
   it("on a mismatch, fills the wildcards from the output so the diff shows only the real difference", () => {
     assert.deepEqual(matchLines(["a", "...", "d", "e"], ["a", "b", "c", "d", "f"]), { ok: false, filled: ["a", "b", "c", "d", "e"] });
+  });
+
+  it("shows a failure as the differing lines with 3 lines of context", () => {
+    const a = ["1", "2", "3", "4", "5", "x", "7", "8", "9", "10"];
+    const e = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"];
+    assert.deepEqual(differingWindow(a, e), {
+      actual: ["(2 matching lines)", "3", "4", "5", "x", "7", "8", "9", "(1 matching lines)"],
+      expected: ["(2 matching lines)", "3", "4", "5", "6", "7", "8", "9", "(1 matching lines)"],
+    });
+    assert.deepEqual(differingWindow(["a"], ["a", "# exit 2"]), { actual: ["a"], expected: ["a", "# exit 2"] });
   });
 
   it("ignores trailing spaces and trailing blank lines", () => {
