@@ -6,7 +6,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { cliArguments, consoleCommands, fencedBlocks, matchLines, normalize, runCli, scratchMirror, writeScratchFile, type FencedBlock } from "./support/doctest";
+import { cliArguments, cliLines, consoleCommands, fencedBlocks, matchLines, normalize, runCli, scratchMirror, writeScratchFile, type FencedBlock } from "./support/doctest";
 
 const REPO = path.resolve(__dirname, "..");
 const DOCUMENTS = ["README.md", ...fs.readdirSync(path.join(REPO, "docs")).filter((f) => f.endsWith(".md")).sort().map((f) => `docs/${f}`)];
@@ -44,6 +44,17 @@ async function runBlock(block: FencedBlock, scratch: string): Promise<void> {
   }
 }
 
+async function runCliLines(block: FencedBlock, scratch: string): Promise<void> {
+  const commands = cliLines(block);
+  assert.ok(commands.length > 0, `${block.file}:${block.line}: <!-- doctest: cli-lines --> on a block without a CLI command: remove the directive`);
+  for (const command of commands) {
+    const where = `${block.file}:${command.line}: ${command.text}`;
+    if (!Array.isArray(command.argv)) assert.fail(`${where}\n  cannot run: ${command.argv.error}; write the CLI command on its own, or mark the block <!-- doctest: skip: WHY -->`);
+    const { code, output } = await runCli(command.argv, scratch);
+    assert.equal(code, command.exit, `${where}\n  exit code ${code}, the doc expects ${command.exit}; it printed:\n${output}`);
+  }
+}
+
 describe("doc tests: console blocks of README.md and docs/*.md", function () {
   this.timeout(120_000);
   for (const file of DOCUMENTS) {
@@ -60,12 +71,14 @@ describe("doc tests: console blocks of README.md and docs/*.md", function () {
         const directive = block.directive;
         const fileDirective = directive !== undefined ? /^file\s+(\S+)$/.exec(directive) : null;
         const skip = directive !== undefined ? /^skip:\s*(\S.*)$/.exec(directive) : null;
-        if (directive !== undefined && !fileDirective && !skip) {
+        if (directive !== undefined && !fileDirective && !skip && directive !== "cli-lines") {
           it(`${file}:${block.line}: doctest directive`, () => {
-            assert.fail(`${file}:${block.line}: unknown doctest directive "${directive}": write <!-- doctest: skip: WHY --> or <!-- doctest: file PATH -->`);
+            assert.fail(`${file}:${block.line}: unknown doctest directive "${directive}": write <!-- doctest: skip: WHY -->, <!-- doctest: file PATH --> or <!-- doctest: cli-lines -->`);
           });
         } else if (fileDirective) {
           it(`${file}:${block.line}: writes ${fileDirective[1]}`, () => writeScratchFile(scratch, fileDirective[1], `${block.body.join("\n")}\n`));
+        } else if (directive === "cli-lines") {
+          it(`${file}:${block.line}: CLI commands of the ${block.info || "shell"} block exit as documented`, () => runCliLines(block, scratch));
         } else if (block.info === "console" && skip) {
           it.skip(`${file}:${block.line}: not executed: ${skip[1]}`);
         } else if (block.info === "console") {
@@ -110,6 +123,15 @@ describe("doc test runner", () => {
     assert.match((cliArguments("./rancher-audit plan --stack dev --json | jq .") as { error: string }).error, /shell syntax "\|"/);
     assert.match((cliArguments("kubectl get pods") as { error: string }).error, /only the CLI runs here/);
     assert.match((cliArguments("npm test") as { error: string }).error, /only the CLI runs here/);
+  });
+
+  it("finds the CLI commands of a shell block, also joined by &&, with their line and exit code", () => {
+    const found = cliLines(block("npm ci && ./rancher-audit plan --stack dev   # note\npulumi up\n./rancher-audit check \\\n  bad.yaml   # exit 2\n./rancher-audit plan --stack dev --json | jq ."));
+    assert.deepEqual(found, [
+      { line: 11, text: "./rancher-audit plan --stack dev", argv: ["plan", "--stack", "dev"], exit: 0 },
+      { line: 13, text: "./rancher-audit check bad.yaml", argv: ["check", "bad.yaml"], exit: 2 },
+      { line: 15, text: "./rancher-audit plan --stack dev --json jq .", argv: { error: 'shell syntax "|" is not run by the doc tests' }, exit: 0 },
+    ]);
   });
 
   it("matches `...` lines with any number of lines and `...` in a line with any text", () => {

@@ -15,7 +15,10 @@
  * - An HTML comment on the line before the block's fence (blank lines between allowed) changes it:
  *   `<!-- doctest: skip: WHY -->` does not run the block (e.g. it needs a cluster), with the reason
  *   required; `<!-- doctest: file PATH -->` before any fenced block writes that block's text to
- *   PATH in the document's scratch directory, for the commands after it.
+ *   PATH in the document's scratch directory, for the commands after it;
+ *   `<!-- doctest: cli-lines -->` before a shell block (commands without output, e.g. a rollout
+ *   recipe mixing `pulumi` and the CLI) runs the CLI commands of its lines (also those joined by
+ *   `&&`) and checks only their exit code (0, or `# exit N`); the other commands are not run.
  * - Commands run in a scratch directory per document that mirrors the repository (symbolic links
  *   to its top-level entries), so relative paths such as `stacks/` and `test/fixtures/` work and
  *   files a command writes land in the scratch directory. The CLI (`./rancher-audit`,
@@ -109,20 +112,71 @@ export function consoleCommands(block: FencedBlock): DocCommand[] {
 
 const CLI_PREFIXES: string[][] = [["./rancher-audit"], ["rancher-audit"], ["npx", "rancher-audit"], ["npm", "run", "cli", "--"]];
 
+/** The CLI arguments of a command's words, or undefined when the words are not a CLI command. */
+function cliArgv(words: string[]): string[] | undefined {
+  const prefix = CLI_PREFIXES.find((p) => p.every((w, k) => words[k] === w));
+  return prefix ? words.slice(prefix.length) : undefined;
+}
+
 /**
- * The CLI arguments of a documented command, or an error saying why it cannot run here: shell
- * syntax (pipes, redirections, `&&`) and commands other than the CLI are refused.
+ * The words of a shell line, split into the commands joined by `&&` or `;`; a command using other
+ * shell syntax (pipes, redirections) gets an error instead. A trailing comment is dropped.
+ */
+function shellCommands(line: string): Array<{ words: string[]; error?: string }> {
+  const commands: Array<{ words: string[]; error?: string }> = [{ words: [] }];
+  for (const token of parseShell(line, (name) => `$${name}`)) {
+    const current = commands[commands.length - 1];
+    if (typeof token === "string") current.words.push(token);
+    else if ("comment" in token) break;
+    else if ("op" in token && (token.op === "&&" || token.op === ";")) commands.push({ words: [] });
+    else current.error ??= `shell syntax ${JSON.stringify("op" in token ? token.op : token)} is not run by the doc tests`;
+  }
+  return commands.filter((c) => c.words.length > 0);
+}
+
+/**
+ * The CLI arguments of a documented console command, or an error saying why it cannot run here:
+ * shell syntax (pipes, redirections, `&&`) and commands other than the CLI are refused.
  */
 export function cliArguments(command: string): { argv: string[] } | { error: string } {
-  const words: string[] = [];
-  for (const token of parseShell(command, (name) => `$${name}`)) {
-    if (typeof token === "string") words.push(token);
-    else if ("comment" in token) break;
-    else return { error: `shell syntax ${JSON.stringify("op" in token ? token.op : token)} is not run by the doc tests` };
+  const commands = shellCommands(command);
+  if (commands.length > 1) return { error: 'shell syntax "&&" is not run by the doc tests' };
+  if (commands[0]?.error) return { error: commands[0].error };
+  const argv = cliArgv(commands[0]?.words ?? []);
+  if (!argv) return { error: `only the CLI runs here (${CLI_PREFIXES.map((p) => p.join(" ")).join(", ")})` };
+  return { argv };
+}
+
+/** One CLI command of a `cli-lines` block. */
+export interface CliLine {
+  /** 1-based line in the Markdown file. */
+  line: number;
+  /** The CLI command as written. */
+  text: string;
+  /** The CLI arguments, or why they cannot run (a CLI command piped into another). */
+  argv: string[] | { error: string };
+  /** Expected exit code (`# exit N` on the line, default 0). */
+  exit: number;
+}
+
+/**
+ * The CLI commands of a block of shell lines (`<!-- doctest: cli-lines -->`): each line, and each
+ * command of a line joined by `&&` or `;`, that runs the CLI. Other commands (npm ci, pulumi, ...)
+ * are left out: the block shows them to the reader, the doc test cannot run them.
+ */
+export function cliLines(block: FencedBlock): CliLine[] {
+  const found: CliLine[] = [];
+  for (let i = 0; i < block.body.length; i++) {
+    const line = block.line + 1 + i;
+    let text = block.body[i];
+    while (text.trimEnd().endsWith("\\") && i + 1 < block.body.length) text = `${text.trimEnd().slice(0, -1).trimEnd()} ${block.body[++i].trim()}`;
+    const exit = /#\s*exit\s+(\d+)\s*$/.exec(text);
+    for (const command of shellCommands(text)) {
+      const argv = cliArgv(command.words);
+      if (argv) found.push({ line, text: command.words.join(" "), argv: command.error ? { error: command.error } : argv, exit: exit ? Number(exit[1]) : 0 });
+    }
   }
-  const prefix = CLI_PREFIXES.find((p) => p.every((w, k) => words[k] === w));
-  if (!prefix) return { error: `only the CLI runs here (${CLI_PREFIXES.map((p) => p.join(" ")).join(", ")})` };
-  return { argv: words.slice(prefix.length) };
+  return found;
 }
 
 /**
