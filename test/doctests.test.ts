@@ -102,6 +102,11 @@ describe("doc test runner", () => {
     ]);
   });
 
+  it("a line of inline code starting with backticks is not a fence", () => {
+    const md = ["```` ```console ```` blocks are tested", "```console", "$ a", "```"].join("\n");
+    assert.deepEqual(fencedBlocks("a.md", md), [{ file: "a.md", line: 2, info: "console", body: ["$ a"], directive: undefined }]);
+  });
+
   it("a directive applies only to the next block, and prose in between cancels it", () => {
     const md = ["<!-- doctest: skip: x -->", "some prose", "```console", "$ a", "```"].join("\n");
     assert.equal(fencedBlocks("a.md", md)[0].directive, undefined);

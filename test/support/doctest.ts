@@ -78,6 +78,11 @@ export function fencedBlocks(file: string, text: string): FencedBlock[] {
       continue;
     }
     const [, indent, fence, info] = open;
+    // CommonMark: the info string of a backtick fence has no backtick (else it is inline code).
+    if (fence[0] === "`" && lines[i].slice(indent.length + fence.length).includes("`")) {
+      if (lines[i].trim() !== "") directive = undefined;
+      continue;
+    }
     const body: string[] = [];
     let j = i + 1;
     const close = new RegExp(`^\\s*${fence[0] === "`" ? "`" : "~"}{${fence.length},}\\s*$`);
