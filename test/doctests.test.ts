@@ -174,7 +174,7 @@ describe("doc test runner", () => {
     assert.deepEqual(normalize(["a  ", "", "b", "", ""]), ["a", "", "b"]);
   });
 
-  it("runs commands in a scratch mirror of the repository and never writes through its links", () => {
+  it("runs commands in a scratch mirror of the repository and never writes through its links", async () => {
     const scratch = scratchMirror(REPO);
     try {
       assert.ok(fs.lstatSync(path.join(scratch, "stacks")).isSymbolicLink());
@@ -184,6 +184,8 @@ describe("doc test runner", () => {
       assert.equal(fs.readFileSync(path.join(scratch, "stacks", "Pulumi.doctest.yaml"), "utf8"), "config: {}\n");
       assert.ok(fs.existsSync(path.join(scratch, "stacks", "Pulumi.dev.yaml")));
       assert.throws(() => writeScratchFile(scratch, "../escape.yaml", ""), /must be a relative path inside the scratch directory/);
+      await assert.rejects(runCli(["render", "rke1", "--preset", "metadata", "--out", "test/x"], scratch), /--out test\/x: the doc tests write only to new directories/);
+      await assert.rejects(runCli(["render", "rke1", "--preset", "metadata", "--out", "/tmp/x"], scratch), /--out \/tmp\/x/);
     } finally {
       fs.rmSync(scratch, { recursive: true, force: true });
     }

@@ -249,8 +249,18 @@ class Terminal extends Writable {
   }
 }
 
-/** Runs the CLI in-process in `cwd`; stdout and stderr are captured together. */
+/**
+ * Runs the CLI in-process in `cwd`; stdout and stderr are captured together. An `--out` into a
+ * directory linked from the repository is refused: it would write into the repository.
+ */
 export async function runCli(argv: string[], cwd: string): Promise<{ code: number; output: string }> {
+  const out = argv.indexOf("--out");
+  if (out >= 0 && argv[out + 1] !== undefined) {
+    const first = path.relative(cwd, path.resolve(cwd, argv[out + 1])).split(path.sep)[0];
+    if (first === ".." || path.isAbsolute(argv[out + 1]) || fs.lstatSync(path.join(cwd, first), { throwIfNoEntry: false })?.isSymbolicLink()) {
+      throw new Error(`--out ${argv[out + 1]}: the doc tests write only to new directories of the scratch directory (e.g. --out out/rke2), never into the repository`);
+    }
+  }
   const sink = { text: "" };
   const code = await run(argv, { stdout: new Terminal(sink), stderr: new Terminal(sink), stdin: Readable.from([]), cwd, env: {} });
   return { code, output: sink.text };
