@@ -12,6 +12,7 @@ import { CliError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, flag, str, type CommandSp
 import { Out, type Io } from "../io";
 import { writeOutputFiles } from "../output";
 import { findProjectDir } from "../paths";
+import { kubernetesVersionOption } from "../policy-source";
 
 const TARGETS: Record<string, { describe: string; render: (o: RenderCliOptions) => RenderedFile[] }> = {
   rke2: {
@@ -90,7 +91,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       set(setting.key, str(v, setting.cliOption));
     }
   }
-  set("kubernetesVersion", str(v, "kubernetes-version"));
+  set("kubernetesVersion", kubernetesVersionOption(str(v, "kubernetes-version")));
 
   let files: RenderedFile[];
   try {

@@ -3,6 +3,7 @@
  * Everything shown comes from the recorded registrations and the program's outputs.
  */
 import { stringify as toYaml } from "yaml";
+import { formatIssues } from "../../components/audit-policy";
 import type { Style } from "../io";
 import { writeOutputFiles, type OutputFile } from "../output";
 import { checkSource, formatFinding, type CheckResult } from "../commands/check";
@@ -135,7 +136,7 @@ export function renderPlanText(plan: Plan, policies: PlanPolicy[], s: Style, sou
     const head = `${p.check.file} (${p.clusters.join(", ")}; analyzed for ${p.kubernetesVersion})`;
     if (!p.check.valid) {
       out.push(`${s.red(head)}: kube-apiserver would not load it`);
-      for (const i of p.check.issues) out.push(`  ${i.path}: ${i.message}`);
+      for (const line of formatIssues(p.check.issues, p.check.file).split("\n")) out.push(`  ${line}`);
     } else if (p.check.findings.length === 0) out.push(`${head}: ${s.green("no findings")}`);
     else {
       out.push(`${head}: ${errors} error(s), ${p.check.findings.length - errors} warning(s)`);

@@ -101,9 +101,8 @@ export function suggest(key: string, known: readonly string[]): string | undefin
   let bestScore = Infinity;
   for (const k of known) {
     const kl = k.toLowerCase();
-    let score = distance(lower, kl);
-    if (kl === lower) score = 0;
-    else if (kl === `${lower}s` || `${kl}s` === lower) score = Math.min(score, 1);
+    // A case difference is distance 0 and a plural one edit, so "Metadata" for "metadata", "verbs" for "verb".
+    const score = distance(lower, kl);
     if (score < bestScore) {
       bestScore = score;
       best = k;
@@ -143,7 +142,8 @@ class Decoder {
       if ((known as readonly string[]).includes(key)) continue;
       const at = path ? `${path}.${key}` : key;
       let hint = "";
-      if (context === "a resources entry" && (RULE_KEYS as readonly string[]).includes(key) && key !== "resources") {
+      // ("resources" is a key of both, so it never gets here.)
+      if (context === "a resources entry" && (RULE_KEYS as readonly string[]).includes(key)) {
         hint = `; "${key}" is a rule field: it is indented under a resources entry, move it left to the rule's level`;
       } else {
         const s = suggest(key, known);
@@ -264,7 +264,8 @@ class Decoder {
     const apiVersion = this.string(v.apiVersion, "apiVersion");
     const kind = this.string(v.kind, "kind");
     if (apiVersion === undefined) {
-      if (options.requireTypeMeta && v.apiVersion === undefined) {
+      // Missing or null (Go decodes null as ""): a value of another type is already an error.
+      if (options.requireTypeMeta && (v.apiVersion === undefined || v.apiVersion === null)) {
         this.error(
           "apiVersion",
           `missing: add "apiVersion: audit.k8s.io/v1" (kube-apiserver refuses a policy without it: "unknown group version field")`,
@@ -280,7 +281,7 @@ class Decoder {
       this.error("apiVersion", `"${apiVersion}" is not an audit policy version; use "apiVersion: audit.k8s.io/v1"`);
     }
     if (kind === undefined) {
-      if (options.requireTypeMeta && v.kind === undefined) this.error("kind", `missing: add "kind: Policy"`);
+      if (options.requireTypeMeta && (v.kind === undefined || v.kind === null)) this.error("kind", `missing: add "kind: Policy"`);
     } else if (kind !== "Policy") {
       this.error("kind", `"${kind}" is not an audit policy; use "kind: Policy"`);
     }

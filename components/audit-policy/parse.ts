@@ -42,13 +42,12 @@ function pathSegments(path: string): (string | number)[] {
 
 class Located {
   constructor(
-    private readonly doc: Document.Parsed | undefined,
+    private readonly doc: Document.Parsed,
     private readonly lines: LineCounter,
   ) {}
 
   /** Line and column of the deepest node that exists along the path (the key itself for unknown keys). */
   locate(issue: PolicyIssue): PolicyIssue {
-    if (!this.doc || issue.line !== undefined) return issue;
     const segments = pathSegments(ISSUE_LOCATION.get(issue) ?? issue.path);
     let node: unknown = this.doc.contents;
     let offset: number | undefined = (node as Node | null)?.range?.[0];

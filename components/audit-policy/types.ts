@@ -126,8 +126,13 @@ export interface Decision {
 export interface PolicyIssue {
   /** Field path in the document, e.g. `rules[2].resources[0].group`; "" for the whole document. */
   path: string;
-  /** What is wrong and how to fix it. */
+  /** What is wrong and how to fix it (kube-apiserver's own words, byte for byte, where it has a message). */
   message: string;
+  /**
+   * How to fix it, where `message` is kube-apiserver's and does not say (e.g. `did you mean "Metadata"?`
+   * for level `metadata`). Printed after the message by formatIssues; undefined when the message says it all.
+   */
+  hint?: string;
   /** 1-based line in the source text, when known. */
   line?: number;
   /** 1-based column in the source text, when known. */
@@ -179,14 +184,14 @@ export class PolicyError extends Error {
   }
 }
 
-/** One line per issue: `file:line:column: path: message` (parts left out when unknown). */
+/** One line per issue: `file:line:column: path: message (hint: ...)` (parts left out when unknown). */
 export function formatIssues(issues: PolicyIssue[], source?: string): string {
   if (issues.length === 0) return "invalid audit policy";
   return issues
     .map((i) => {
       const where = [source, i.line, i.line !== undefined ? i.column : undefined].filter((x) => x !== undefined);
       const prefix = where.length > 0 ? `${where.join(":")}: ` : "";
-      return `${prefix}${i.path ? `${i.path}: ` : ""}${i.message}`;
+      return `${prefix}${i.path ? `${i.path}: ` : ""}${i.message}${i.hint !== undefined ? ` (hint: ${i.hint})` : ""}`;
     })
     .join("\n");
 }

@@ -4,6 +4,7 @@
  * kube-apiserver prints in its "loading audit policy file" error.
  */
 import { decodePolicyValue } from "./decode";
+import { groupHint, levelHint, mixedRuleHint, stageHint } from "./fix-hints";
 import { goJson, goQuote } from "./gostring";
 import { LEVELS, STAGES, type GroupResources, type Policy, type PolicyIssue, type PolicyRule, type VersionOptions } from "./types";
 import { supportsGroupWildcard } from "./version";
@@ -32,15 +33,24 @@ const invalid = (path: string, badValue: string, detail: string): PolicyIssue =>
   message: `Invalid value: ${badValue}: ${detail}`,
 });
 
+/** The issue with our fix hint (fix-hints.ts) beside kube-apiserver's message, when there is one. */
+function hinted(issue: PolicyIssue, hint: string | undefined): PolicyIssue {
+  if (hint !== undefined) issue.hint = hint;
+  return issue;
+}
+
 function validateLevel(level: string, path: string): PolicyIssue[] {
   if ((LEVELS as readonly string[]).includes(level)) return [];
   if (level === "") return [{ path, message: "Required value" }];
   return [
-    {
-      path,
-      // Level is a named string type, so apimachinery JSON-marshals it rather than %q-quoting it.
-      message: `Unsupported value: ${goJson(level)}: supported values: ${LEVELS.map(goQuote).join(", ")}`,
-    },
+    hinted(
+      {
+        path,
+        // Level is a named string type, so apimachinery JSON-marshals it rather than %q-quoting it.
+        message: `Unsupported value: ${goJson(level)}: supported values: ${LEVELS.map(goQuote).join(", ")}`,
+      },
+      levelHint(level),
+    ),
   ];
 }
 
@@ -69,7 +79,9 @@ function validateResources(resources: readonly GroupResources[], path: string, g
     // Upstream quirk kept on purpose: these paths are not indexed by the resources element.
     if (group !== "" && !(groupWildcard && group === "*")) {
       const msgs = dnsSubdomainErrors(group);
-      if (msgs.length > 0) errs.push(located(invalid(`${path}.group`, goQuote(group), msgs.join(",")), `${path}[${i}].group`));
+      if (msgs.length > 0) {
+        errs.push(located(hinted(invalid(`${path}.group`, goQuote(group), msgs.join(",")), groupHint(group)), `${path}[${i}].group`));
+      }
     }
     if ((gr.resourceNames?.length ?? 0) > 0 && (gr.resources?.length ?? 0) === 0) {
       errs.push(
@@ -87,7 +99,7 @@ function validateOmitStages(stages: readonly string[], path: string): PolicyIssu
   const errs: PolicyIssue[] = [];
   stages.forEach((stage, i) => {
     if (!(STAGES as readonly string[]).includes(stage)) {
-      errs.push(invalid(`${path}[${i}]`, goQuote(stage), `allowed stages are ${STAGES.join(",")}`));
+      errs.push(hinted(invalid(`${path}[${i}]`, goQuote(stage), `allowed stages are ${STAGES.join(",")}`), stageHint(stage)));
     }
   });
   return errs;
@@ -102,7 +114,12 @@ function validateRule(rule: PolicyRule, path: string, groupWildcard: boolean): P
   ];
   const urls = rule.nonResourceURLs ?? [];
   if (urls.length > 0 && ((rule.resources?.length ?? 0) > 0 || (rule.namespaces?.length ?? 0) > 0)) {
-    errs.push(invalid(`${path}.nonResourceURLs`, goJson(urls), "rules cannot apply to both regular resources and non-resource URLs"));
+    errs.push(
+      hinted(
+        invalid(`${path}.nonResourceURLs`, goJson(urls), "rules cannot apply to both regular resources and non-resource URLs"),
+        mixedRuleHint(rule),
+      ),
+    );
   }
   return errs;
 }

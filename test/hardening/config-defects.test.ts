@@ -84,6 +84,14 @@ describe("kubernetesVersion outside the supported range (defect 5, version part)
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /--kubernetes-version: "v9\.99\.0\+rke2r1" is outside the supported Kubernetes versions/);
   });
+  for (const target of ["rke2", "rke1"]) {
+    it(`render ${target} --kubernetes-version refuses it with exit 2 and writes nothing`, async () => {
+      const r = await cli(["render", target, "--preset", "cis", "--kubernetes-version", "v1.10.0+rke2r1"]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stderr.trim(), '--kubernetes-version: "v1.10.0+rke2r1" is outside the supported Kubernetes versions v1.24 to v1.36; give the cluster\'s real version (e.g. "v1.31.5+rke2r1")');
+      assert.equal(r.stdout, "");
+    });
+  }
 });
 
 describe("CLI numbers (defect 11)", () => {
