@@ -288,14 +288,7 @@ describe("the docs' stack config error examples are real output", () => {
     return text.slice(start, text.indexOf("\n```", start)).split("\n");
   }
 
-  it("docs/cli.md: plan --stack bad", async () => {
-    const [, ...shown] = docBlock("docs/cli.md", "$ ./rancher-audit plan --stack bad");
-    const dir = project(["rancher-audt:preset: cis", "rancher-audit:maxAge: many", ...CLUSTERS]);
-    fs.renameSync(path.join(dir, "stacks", "Pulumi.t.yaml"), path.join(dir, "stacks", "Pulumi.bad.yaml"));
-    const r = await cli(["plan", "--stack", "bad", "--project-dir", dir]);
-    assert.equal(r.code, 2);
-    assert.deepEqual(r.stderr.trimEnd().split("\n"), shown);
-  });
+  // docs/cli.md's `plan --stack bad` block is executed by test/doctests.test.ts.
 
   it("docs/configuration.md: two problems in one run", () => {
     const shown = docBlock("docs/configuration.md", "2 problems in the stack config; fix each of them:");
