@@ -10,9 +10,9 @@ import { fail, show } from "../core/errors";
 import { inComponent } from "../core/errors";
 import { createPolicyObject, policySourceOf, type AuditPolicySource } from "./policy-source";
 import type { PolicySpec } from "../core/policy";
-import { planAudit, type AuditPlan, type RestartScope } from "./plan";
+import { planAudit, type AuditPlan, type PolicySourceRef, type RestartScope } from "./plan";
 import { auditFileEntry, composeRkeConfig, psactHashPath, type ComposedRkeConfig, type RkeFragment } from "./rke-config";
-import type { AuditSettingsInput, SourceKind } from "../core/settings";
+import type { AuditSettingsInput } from "../core/settings";
 
 /**
  * The rancher2.ClusterV2 arguments the component passes through: every ClusterV2Args field (same
@@ -57,22 +57,7 @@ export interface AuditedClusterV2Args {
  * A policy object shared by several clusters: what AuditedCluster reads from an AuditPolicySource
  * (its `ref`). Plain values, known when the program runs.
  */
-export interface PolicySourceRefArgs {
-  /** Kind of the object: `"secret"` or `"configmap"`. */
-  kind: SourceKind;
-  /** The object's name (`<baseName>-<hash>`). */
-  name: string;
-  /** The object's namespace: the cluster's `fleetNamespace`. */
-  namespace: string;
-  /** The policy text the object holds, byte for byte. */
-  text: string;
-  /** SHA-256 of `text`, lowercase hex. */
-  sha256: string;
-  /** SHA-256 of `text`, base64: the `hash` Rancher checks the delivered file against. */
-  sha256Base64: string;
-  /** Provisioning cluster names the object is authorized for; must include this cluster. */
-  authorizedClusters: string[];
-}
+export type PolicySourceRefArgs = PolicySourceRef;
 
 /** The `audit` argument: settings (see AuditSettingsInput) and the policy (see PolicySpec), or a shared source. */
 export interface AuditArgs extends AuditSettingsInput, PolicySpec {

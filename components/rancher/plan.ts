@@ -12,12 +12,19 @@ import { checkClusterName, checkNamespace, policyObjectSpec, type PolicyObjectSp
 
 /** A policy object shared by several clusters (what AuditPolicySource exposes). */
 export interface PolicySourceRef {
+  /** Kind of the object: `"secret"` or `"configmap"`. */
   kind: SourceKind;
+  /** The object's name (`<baseName>-<hash>`). */
   name: string;
+  /** The object's namespace: the cluster's `fleetNamespace`. */
   namespace: string;
+  /** The policy text the object holds, byte for byte. */
   text: string;
+  /** SHA-256 of `text`, lowercase hex. */
   sha256: string;
+  /** SHA-256 of `text`, base64: the `hash` Rancher checks the delivered file against. */
   sha256Base64: string;
+  /** Provisioning cluster names the object is authorized for; must include this cluster. */
   authorizedClusters: string[];
 }
 
