@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 
-import { promiseOf } from "../support/pulumi";
+import { downstreamMocks, promiseOf } from "../support/pulumi";
 
 const ROOT = join(__dirname, "..", "..");
 
@@ -17,18 +17,7 @@ describe("docs/alerts.md: the TypeScript example", () => {
 
   before(async () => {
     await pulumi.runtime.setMocks(
-      {
-        newResource(args) {
-          created.push(args);
-          const state: Record<string, unknown> = { ...args.inputs };
-          if (args.type === "rancher2:index/clusterV2:ClusterV2") state.clusterV1Id = "c-m-prodeu1";
-          if (args.type === "rancher2:index/clusterSync:ClusterSync") state.kubeConfig = "apiVersion: v1\nkind: Config\n";
-          return { id: `${args.name}-id`, state };
-        },
-        call(args) {
-          throw new Error(`unmocked invoke ${args.token}`);
-        },
-      },
+      downstreamMocks(created, "c-m-prodeu1"),
       "rancher-audit",
       "docs",
       false,

@@ -23,7 +23,7 @@ import {
   shippingSinksFromConfig,
   type AlertsConfig,
 } from "../../program";
-import { promiseOf, unwrap } from "../support/pulumi";
+import { downstreamMocks, promiseOf, unwrap } from "../support/pulumi";
 
 const ROOT = path.join(__dirname, "..", "..");
 const METADATA = renderPolicy(getPreset("metadata"));
@@ -106,18 +106,7 @@ describe("program: buildClusterAlerts under mocks", function () {
   const created: pulumi.runtime.MockResourceArgs[] = [];
   before(async () => {
     await pulumi.runtime.setMocks(
-      {
-        newResource(args) {
-          created.push(args);
-          const state: Record<string, unknown> = { ...args.inputs };
-          if (args.type === "rancher2:index/clusterV2:ClusterV2") state.clusterV1Id = "c-m-12345678";
-          if (args.type === "rancher2:index/clusterSync:ClusterSync") state.kubeConfig = "apiVersion: v1\nkind: Config\n";
-          return { id: `${args.name}-id`, state };
-        },
-        call(args) {
-          throw new Error(`unmocked invoke ${args.token}`);
-        },
-      },
+      downstreamMocks(created, "c-m-12345678"),
       PROJECT,
       "test",
       false,

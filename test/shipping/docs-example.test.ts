@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 
-import { isSecret, promiseOf, unwrap } from "../support/pulumi";
+import { downstreamMocks, isSecret, promiseOf, unwrap } from "../support/pulumi";
 
 const ROOT = join(__dirname, "..", "..");
 
@@ -17,18 +17,7 @@ describe("docs/shipping.md: the TypeScript example", () => {
 
   before(async () => {
     await pulumi.runtime.setMocks(
-      {
-        newResource(args) {
-          created.push(args);
-          const state: Record<string, unknown> = { ...args.inputs };
-          if (args.type === "rancher2:index/clusterV2:ClusterV2") state.clusterV1Id = "c-m-prodeu1";
-          if (args.type === "rancher2:index/clusterSync:ClusterSync") state.kubeConfig = "apiVersion: v1\nkind: Config\n";
-          return { id: `${args.name}-id`, state };
-        },
-        call(args) {
-          throw new Error(`unmocked invoke ${args.token}`);
-        },
-      },
+      downstreamMocks(created, "c-m-prodeu1"),
       "rancher-audit",
       "docs",
       false,
@@ -37,7 +26,7 @@ describe("docs/shipping.md: the TypeScript example", () => {
   });
 
   it("is the file the tests type-check and run", () => {
-    const doc = readFileSync(join(ROOT, "docs", "shipping.md"), "utf8");
+    const doc = readFileSync(join(ROOT, "docs/shipping.md"), "utf8");
     const block = /<!-- example: test\/shipping\/docs-example\.ts -->\n```ts\n([\s\S]*?)```/.exec(doc);
     assert.ok(block, "docs/shipping.md has no example block");
     const file = readFileSync(join(__dirname, "docs-example.ts"), "utf8").replace('from "../../components"', 'from "rancher-audit"');

@@ -29,3 +29,22 @@ export function unwrap(v: unknown): unknown {
 export function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
   return new Promise<T>((resolve) => o.apply(resolve));
 }
+
+/**
+ * Mocks for programs that reach a downstream cluster: every registration is pushed to `created`,
+ * a ClusterV2 gets `clusterV1Id`, a ClusterSync a kubeconfig, and an invoke fails the test.
+ */
+export function downstreamMocks(created: pulumi.runtime.MockResourceArgs[], clusterV1Id: string): pulumi.runtime.Mocks {
+  return {
+    newResource(args) {
+      created.push(args);
+      const state: Record<string, unknown> = { ...args.inputs };
+      if (args.type === "rancher2:index/clusterV2:ClusterV2") state.clusterV1Id = clusterV1Id;
+      if (args.type === "rancher2:index/clusterSync:ClusterSync") state.kubeConfig = "apiVersion: v1\nkind: Config\n";
+      return { id: `${args.name}-id`, state };
+    },
+    call(args) {
+      throw new Error(`unmocked invoke ${args.token}`);
+    },
+  };
+}
